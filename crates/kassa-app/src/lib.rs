@@ -1,1 +1,134 @@
-//! kassa-app
+//! Kassa's application service: what the desktop shell and `kassactl` call. It owns the
+//! ledger, builds terminal drivers from stored settings, runs checkout, recovery and refunds,
+//! and never depends on a GUI.
+//!
+//! The rule it exists to keep: the ledger is written before the wire, a missing or
+//! untrustworthy answer is *unknown* and reconciled with the terminal, and what cannot be
+//! proven waits for a manager. [`Service::start`] reconciles every non-final attempt before
+//! it returns, so no new sale can start ahead of an old one's recovery.
+
+mod checkout;
+mod error;
+pub mod paths;
+mod recovery;
+mod refunds;
+pub mod registry;
+mod terminals;
+
+pub use checkout::{PaymentReport, SaleItem, SaleRequest};
+pub use error::{AppError, AppResult, ErrorView};
+pub use recovery::RecoveryReport;
+pub use refunds::{ManualRefund, RefundCommand, RefundReport};
+pub use terminals::TerminalView;
+
+use kassa_core::{Clock, IdGen, SystemClock, Terminal};
+use kassa_ledger::Ledger;
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+/// How to open the service.
+#[derive(Debug, Clone)]
+pub struct OpenOptions {
+    /// The ledger file.
+    pub db_path: PathBuf,
+    /// Time and waiting (tests pass a manual clock).
+    pub clock: Arc<dyn Clock>,
+    /// Randomness for ids (tests pass a deterministic source).
+    pub entropy: Arc<dyn kassa_core::ids::Entropy>,
+    /// Short store code embedded in ids.
+    pub store_code: String,
+}
+
+impl OpenOptions {
+    /// Production options for a ledger file.
+    pub fn new(db_path: PathBuf) -> OpenOptions {
+        OpenOptions {
+            db_path,
+            clock: Arc::new(SystemClock),
+            entropy: Arc::new(kassa_core::ids::OsEntropy),
+            store_code: "KS".into(),
+        }
+    }
+}
+
+/// The application service. Cheap to share behind an `Arc`; all methods take `&self`.
+#[derive(Debug)]
+pub struct Service {
+    ledger: Arc<Ledger>,
+    clock: Arc<dyn Clock>,
+    ids: IdGen,
+    drivers: Mutex<HashMap<String, Arc<dyn Terminal>>>,
+    /// Attempts whose recovery runs in this process, so two callers never poll one attempt.
+    recovering: Mutex<HashSet<String>>,
+}
+
+impl Service {
+    /// Opens the ledger without reconciling; use [`Service::start`] unless you are about to
+    /// call [`Service::recover_all`] yourself.
+    pub fn open(opts: OpenOptions) -> AppResult<Service> {
+        if let Some(dir) = opts.db_path.parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    AppError::Config(format!(
+                        "cannot create the data folder {}: {e}. Check its permissions or pass --db",
+                        dir.display()
+                    ))
+                })?;
+            }
+        }
+        let ledger = Ledger::open(&opts.db_path, opts.clock.clone())?;
+        Ok(Service {
+            ledger: Arc::new(ledger),
+            ids: IdGen::new(&opts.store_code, opts.clock.clone(), opts.entropy.clone()),
+            clock: opts.clock,
+            drivers: Mutex::new(HashMap::new()),
+            recovering: Mutex::new(HashSet::new()),
+        })
+    }
+
+    /// Opens the ledger and reconciles every non-final attempt before returning.
+    pub async fn start(opts: OpenOptions) -> AppResult<(Service, RecoveryReport)> {
+        let svc = Service::open(opts)?;
+        let report = svc.recover_all().await?;
+        Ok((svc, report))
+    }
+
+    /// The ledger, for read-only views.
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// The clock in force.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// The driver for a stored terminal, built once and cached.
+    pub fn driver(&self, name: &str) -> AppResult<Arc<dyn Terminal>> {
+        if let Some(d) = self.lock_drivers().get(name) {
+            return Ok(d.clone());
+        }
+        let row = self.ledger.terminal(name)?.ok_or_else(|| {
+            AppError::NotFound(format!(
+                "no terminal named {name:?}: list them with `kassactl terminal list`"
+            ))
+        })?;
+        let driver = registry::build_terminal(&row, self.clock.clone())?;
+        self.lock_drivers().insert(name.to_string(), driver.clone());
+        Ok(driver)
+    }
+
+    /// Replaces the driver of a terminal (tests and demo mode inject pre-built drivers).
+    pub fn set_driver(&self, name: &str, driver: Arc<dyn Terminal>) {
+        self.lock_drivers().insert(name.to_string(), driver);
+    }
+
+    fn forget_driver(&self, name: &str) {
+        self.lock_drivers().remove(name);
+    }
+
+    fn lock_drivers(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<dyn Terminal>>> {
+        self.drivers.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
