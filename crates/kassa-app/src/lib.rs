@@ -14,12 +14,14 @@ mod recovery;
 mod refunds;
 pub mod registry;
 mod terminals;
+mod views;
 
 pub use checkout::{PaymentReport, SaleItem, SaleRequest};
 pub use error::{AppError, AppResult, ErrorView};
 pub use recovery::RecoveryReport;
 pub use refunds::{ManualRefund, RefundCommand, RefundReport};
 pub use terminals::TerminalView;
+pub use views::{AttemptTimeline, OrderDetail};
 
 use kassa_core::{Clock, IdGen, SystemClock, Terminal};
 use kassa_ledger::Ledger;

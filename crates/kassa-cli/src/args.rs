@@ -1,0 +1,404 @@
+//! kassactl's command line: the commands, their options, and the small parsers for items and
+//! tax rates as people type them.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Exit codes (also in `--help`): 0 done, 1 internal error, 2 usage or configuration error,
+/// 3 declined or refused, 4 outcome unknown (recovery or a manager must settle it),
+/// 5 not allowed now (attempt in progress, already paid, refund limit).
+#[derive(Parser, Debug)]
+#[command(
+    name = "kassactl",
+    version,
+    about = "Kassa from the command line: terminals, sales, refunds, recovery",
+    after_help = "Exit codes: 0 done, 1 internal error, 2 usage or configuration error, \
+                  3 declined or refused, 4 outcome unknown (check the terminal; a manager may \
+                  have to settle it), 5 not allowed now (attempt in progress, already paid, \
+                  refund limit).\nThe ledger is --db, else $KASSA_DATA_DIR/kassa.db, else the \
+                  platform data directory (~/.local/share/kassa/kassa.db on Linux)."
+)]
+pub struct Cli {
+    /// Ledger file.
+    #[arg(long, global = true)]
+    pub db: Option<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Who is acting, for the audit log.
+    #[arg(long, global = true, env = "KASSA_ACTOR", default_value = "kassactl")]
+    pub actor: String,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Top-level commands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Add, list, test or remove terminals.
+    #[command(subcommand)]
+    Terminal(TerminalCmd),
+    /// Ring up a sale and pay it on a terminal.
+    Sale(SaleArgs),
+    /// Pay an open order again (after a decline or on another terminal).
+    Pay(PayArgs),
+    /// Refund a payment through its terminal, or record a refund done on the terminal.
+    Refund(RefundArgs),
+    /// Settle an attempt whose outcome recovery could not prove (manager).
+    Resolve(ResolveArgs),
+    /// Ask a KICC terminal to stop a payment waiting for a card.
+    Cancel(CancelArgs),
+    /// List orders.
+    Orders(OrdersArgs),
+    /// Show one order with its attempt journal.
+    Order {
+        /// Order id.
+        id: String,
+    },
+    /// Reconcile every attempt whose outcome is not final.
+    Recover,
+    /// Show the audit log of privileged actions.
+    Audit,
+}
+
+/// Terminal commands.
+#[derive(Subcommand, Debug)]
+pub enum TerminalCmd {
+    /// Add or replace a terminal.
+    #[command(subcommand)]
+    Add(AddTerminal),
+    /// List terminals.
+    List,
+    /// Ask a terminal whether it is ready.
+    Diagnose {
+        /// Terminal name.
+        name: String,
+    },
+    /// Remove a terminal.
+    Remove {
+        /// Terminal name.
+        name: String,
+    },
+}
+
+/// Kinds of terminal that can be added.
+#[derive(Subcommand, Debug)]
+pub enum AddTerminal {
+    /// Antom N950 on the store LAN.
+    AntomLan(AntomLanArgs),
+    /// KICC EDC through the bridge on its Android device.
+    Kicc(KiccArgs),
+    /// PAX terminal through IOT Pay's cloud (CC_PAX).
+    Iotpay(IotPayArgs),
+}
+
+/// On/off switch.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnOff {
+    /// Enabled.
+    On,
+    /// Disabled.
+    Off,
+}
+
+/// Envelope profile.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EnvelopeArg {
+    /// AES-256-GCM.
+    Gcm,
+    /// AES-256-ECB.
+    Ecb,
+}
+
+/// Overrides of a terminal's vendor timeouts (seconds).
+#[derive(Args, Debug, Clone, Default)]
+pub struct TimingArgs {
+    /// Payment call timeout.
+    #[arg(long)]
+    pub pay_timeout: Option<u64>,
+    /// Inquiry call timeout.
+    #[arg(long)]
+    pub inquiry_timeout: Option<u64>,
+    /// Refund call timeout.
+    #[arg(long)]
+    pub refund_timeout: Option<u64>,
+    /// Diagnosis call timeout.
+    #[arg(long)]
+    pub diagnose_timeout: Option<u64>,
+    /// Pause between recovery inquiries.
+    #[arg(long)]
+    pub poll_interval: Option<u64>,
+    /// How long recovery asks before a manager must decide.
+    #[arg(long)]
+    pub recovery_window: Option<u64>,
+}
+
+/// `terminal add antom-lan`.
+#[derive(Args, Debug)]
+pub struct AntomLanArgs {
+    /// Name for this terminal.
+    #[arg(long)]
+    pub name: String,
+    /// Terminal IP address or host name.
+    #[arg(long)]
+    pub host: String,
+    /// Port (the N950 listens on 8344).
+    #[arg(long, default_value_t = 8344)]
+    pub port: u16,
+    /// The terminal's serial number (Client-Id).
+    #[arg(long)]
+    pub client_id: String,
+    /// POS private key, PKCS#8 PEM file.
+    #[arg(long)]
+    pub pos_key: PathBuf,
+    /// Antom's (the terminal's) public key, PEM file.
+    #[arg(long)]
+    pub terminal_key: PathBuf,
+    /// Body envelope profile.
+    #[arg(long, value_enum, default_value = "gcm")]
+    pub envelope: EnvelopeArg,
+    /// Terminal Customer Mode (decides the refund rules).
+    #[arg(long, value_enum, default_value = "off")]
+    pub customer_mode: OnOff,
+    /// paymentMethod sent with each payment.
+    #[arg(long, default_value = "CARD")]
+    pub payment_method: String,
+    /// Make it the default terminal.
+    #[arg(long)]
+    pub default: bool,
+    /// Timeout overrides.
+    #[command(flatten)]
+    pub timing: TimingArgs,
+}
+
+/// `terminal add kicc`.
+#[derive(Args, Debug)]
+pub struct KiccArgs {
+    /// Name for this terminal.
+    #[arg(long)]
+    pub name: String,
+    /// Bridge host.
+    #[arg(long)]
+    pub host: String,
+    /// Bridge port.
+    #[arg(long)]
+    pub port: u16,
+    /// Merchant id for init.
+    #[arg(long)]
+    pub merchant_id: String,
+    /// Acquirer terminal id (TID).
+    #[arg(long)]
+    pub acquirer_terminal_id: String,
+    /// Business registration number.
+    #[arg(long)]
+    pub registration_no: String,
+    /// Seconds the customer has to present a card.
+    #[arg(long, default_value_t = 30)]
+    pub payment_expiry: u32,
+    /// Make it the default terminal.
+    #[arg(long)]
+    pub default: bool,
+    /// Timeout overrides.
+    #[command(flatten)]
+    pub timing: TimingArgs,
+}
+
+/// `terminal add iotpay`.
+#[derive(Args, Debug)]
+pub struct IotPayArgs {
+    /// Name for this terminal.
+    #[arg(long)]
+    pub name: String,
+    /// API base URL (https, or http on loopback only).
+    #[arg(long, default_value = "https://api.iotpaycloud.com/v1")]
+    pub base_url: String,
+    /// Merchant id.
+    #[arg(long)]
+    pub mch_id: String,
+    /// File holding the merchant key (kept out of the ledger).
+    #[arg(long)]
+    pub key_file: PathBuf,
+    /// Cashier login on the PAX terminal.
+    #[arg(long)]
+    pub job_no: String,
+    /// PAX device id.
+    #[arg(long, default_value = "")]
+    pub device: String,
+    /// Make it the default terminal.
+    #[arg(long)]
+    pub default: bool,
+    /// Timeout overrides.
+    #[command(flatten)]
+    pub timing: TimingArgs,
+}
+
+/// `sale`.
+#[derive(Args, Debug)]
+pub struct SaleArgs {
+    /// Terminal name (default: the default terminal).
+    #[arg(long)]
+    pub terminal: Option<String>,
+    /// Store currency (ISO 4217).
+    #[arg(long)]
+    pub currency: String,
+    /// An item, `NAME:UNIT_PRICE[xQTY]` with the price in major units (`Latte:4500x2`).
+    #[arg(long = "item", required = true)]
+    pub items: Vec<String>,
+    /// Tax rate in percent contained in the prices (VAT), e.g. 10.
+    #[arg(long, conflicts_with = "sales_tax")]
+    pub vat: Option<String>,
+    /// Tax rate in percent added to the prices (sales tax), e.g. 8.875.
+    #[arg(long)]
+    pub sales_tax: Option<String>,
+    /// Card installments (0 = lump sum).
+    #[arg(long, default_value_t = 0)]
+    pub installments: u8,
+    /// Cashier login.
+    #[arg(long, default_value = "cashier")]
+    pub cashier: String,
+}
+
+/// `pay`.
+#[derive(Args, Debug)]
+pub struct PayArgs {
+    /// Order id.
+    pub order: String,
+    /// Terminal name.
+    #[arg(long)]
+    pub terminal: Option<String>,
+    /// Cashier login.
+    #[arg(long, default_value = "cashier")]
+    pub cashier: String,
+}
+
+/// `refund`.
+#[derive(Args, Debug)]
+pub struct RefundArgs {
+    /// Order id, payment request id or the terminal's payment id.
+    #[arg(long)]
+    pub payment: String,
+    /// Amount in major units (default: everything still refundable).
+    #[arg(long)]
+    pub amount: Option<String>,
+    /// Why.
+    #[arg(long, default_value = "")]
+    pub reason: String,
+    /// Record a refund already done ON the terminal, with its reference (nothing is sent).
+    #[arg(long)]
+    pub terminal_ref: Option<String>,
+}
+
+/// `resolve`.
+#[derive(Args, Debug)]
+pub struct ResolveArgs {
+    /// The attempt's request id.
+    pub request_id: String,
+    /// The terminal shows it paid.
+    #[arg(long, conflicts_with = "not_paid", required_unless_present = "not_paid")]
+    pub paid: bool,
+    /// The terminal shows it not paid.
+    #[arg(long)]
+    pub not_paid: bool,
+    /// The terminal's reference (required with --paid).
+    #[arg(long)]
+    pub terminal_ref: Option<String>,
+    /// What the terminal's screen or slip shows.
+    #[arg(long)]
+    pub evidence: String,
+}
+
+/// `cancel`.
+#[derive(Args, Debug)]
+pub struct CancelArgs {
+    /// The running attempt's request id.
+    pub request_id: String,
+    /// Terminal name.
+    #[arg(long)]
+    pub terminal: Option<String>,
+}
+
+/// `orders`.
+#[derive(Args, Debug)]
+pub struct OrdersArgs {
+    /// Only this status (open, paying, paid, unknown, partially-refunded, refunded).
+    #[arg(long)]
+    pub status: Option<String>,
+    /// Only this terminal.
+    #[arg(long)]
+    pub terminal: Option<String>,
+    /// Order id prefix.
+    #[arg(long)]
+    pub search: Option<String>,
+    /// At most this many.
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+}
+
+/// Parses `NAME:UNIT_PRICE[xQTY]`, returning the name, the price text and the quantity.
+pub fn parse_item(text: &str) -> Result<(String, String, u32), String> {
+    let (name, rest) = text.rsplit_once(':').ok_or_else(|| {
+        format!("item {text:?} must look like NAME:PRICE or NAME:PRICExQTY, e.g. Latte:4500x2")
+    })?;
+    let (price, qty) = match rest.split_once(['x', 'X', '*']) {
+        Some((p, q)) => {
+            let q: u32 = q
+                .trim()
+                .parse()
+                .map_err(|_| format!("quantity {q:?} in item {text:?} is not a whole number"))?;
+            (p, q)
+        }
+        None => (rest, 1),
+    };
+    if name.trim().is_empty() {
+        return Err(format!("item {text:?} has no name"));
+    }
+    if qty == 0 {
+        return Err(format!("item {text:?} has quantity 0"));
+    }
+    Ok((name.trim().to_string(), price.trim().to_string(), qty))
+}
+
+/// Parses a percentage with at most two decimals into basis points (`8.75` → 875).
+pub fn parse_percent(text: &str) -> Result<u32, String> {
+    let t = text.trim().trim_end_matches('%');
+    let (i, f) = t.split_once('.').unwrap_or((t, ""));
+    let ok = !i.is_empty()
+        && f.len() <= 2
+        && i.chars().all(|c| c.is_ascii_digit())
+        && f.chars().all(|c| c.is_ascii_digit());
+    if !ok {
+        return Err(format!("tax rate {text:?} must be a percentage like 10 or 8.25"));
+    }
+    let frac = format!("{f:0<2}");
+    let bp: u32 = format!("{i}{frac}").parse().map_err(|_| format!("tax rate {text:?} is too large"))?;
+    if bp > 10_000 {
+        return Err(format!("tax rate {text:?} is above 100%"));
+    }
+    Ok(bp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn items_as_people_type_them() {
+        assert_eq!(parse_item("Latte:4500x2").unwrap(), ("Latte".into(), "4500".into(), 2));
+        assert_eq!(parse_item("Tea: 12.50").unwrap(), ("Tea".into(), "12.50".into(), 1));
+        assert_eq!(parse_item("a:b:1x3").unwrap(), ("a:b".into(), "1".into(), 3));
+        assert!(parse_item("Latte").is_err());
+        assert!(parse_item("Latte:4500x0").is_err());
+        assert!(parse_item(":4500").is_err());
+    }
+
+    #[test]
+    fn percentages_become_basis_points_exactly() {
+        assert_eq!(parse_percent("10").unwrap(), 1000);
+        assert_eq!(parse_percent("8.25%").unwrap(), 825);
+        assert_eq!(parse_percent("8.5").unwrap(), 850);
+        assert!(parse_percent("8.875").is_err());
+        assert!(parse_percent("101").is_err());
+        assert!(parse_percent("ten").is_err());
+    }
+}

@@ -1,0 +1,211 @@
+//! How kassactl prints: plain sentences for people, or one JSON value per line with `--json`.
+
+use kassa_app::{OrderDetail, PaymentReport, RecoveryReport, RefundReport, TerminalView};
+use kassa_core::{Phase, TerminalEvent};
+use kassa_ledger::{AuditEntry, OrderSummary};
+use serde::Serialize;
+use std::sync::Mutex;
+
+/// Output mode.
+#[derive(Debug, Clone, Copy)]
+pub struct Out {
+    /// JSON lines instead of text.
+    pub json: bool,
+}
+
+fn print_json<T: Serialize>(v: &T) {
+    match serde_json::to_string(v) {
+        Ok(s) => println!("{s}"),
+        Err(e) => eprintln!("cannot print the result as JSON: {e}"),
+    }
+}
+
+impl Out {
+    /// An error: JSON `{"error": {code, message}}` on stdout with --json, else a sentence on
+    /// stderr.
+    pub fn error(&self, code: &str, message: &str) {
+        if self.json {
+            print_json(&serde_json::json!({"error": {"code": code, "message": message}}));
+        } else {
+            eprintln!("error: {message}");
+        }
+    }
+
+    /// Any value with its text form.
+    pub fn value(&self, v: &serde_json::Value, text: &str) {
+        if self.json {
+            print_json(v);
+        } else {
+            println!("{text}");
+        }
+    }
+
+    /// A payment outcome.
+    pub fn payment(&self, r: &PaymentReport) {
+        if self.json {
+            return print_json(r);
+        }
+        println!("order            {}", r.order_id);
+        println!("payment request  {}", r.payment_request_id);
+        println!("terminal         {}", r.terminal);
+        println!("status           {}", r.status);
+        if let Some(p) = &r.payment_id {
+            println!("payment id       {p}");
+        }
+        println!("amount           {} {}", r.amount, r.currency);
+        println!("{}", r.message);
+    }
+
+    /// A refund outcome.
+    pub fn refund(&self, r: &RefundReport) {
+        if self.json {
+            return print_json(r);
+        }
+        println!("refund request   {}", r.refund_request_id);
+        println!("payment request  {}", r.payment_request_id);
+        println!("status           {}", r.status);
+        if let Some(id) = &r.refund_id {
+            println!("refund id        {id}");
+        }
+        println!("amount           {} {}", r.amount, r.currency);
+        println!("still refundable {} {}", r.refundable_after, r.currency);
+        println!("{}", r.message);
+    }
+
+    /// What a reconciliation pass did.
+    pub fn recovery(&self, r: &RecoveryReport) {
+        if self.json {
+            return print_json(&serde_json::json!({"recovery": r}));
+        }
+        println!(
+            "reconciled {} attempt(s): {} succeeded, {} failed, {} need a manager{}",
+            r.examined,
+            r.succeeded.len(),
+            r.failed.len(),
+            r.needs_manager.len(),
+            if r.needs_manager.is_empty() {
+                String::new()
+            } else {
+                format!(" ({}): check the terminal, then `kassactl resolve`", r.needs_manager.join(", "))
+            }
+        );
+    }
+
+    /// Terminals.
+    pub fn terminals(&self, list: &[TerminalView]) {
+        if self.json {
+            return print_json(&list);
+        }
+        if list.is_empty() {
+            println!("no terminals: add one with `kassactl terminal add`");
+        }
+        for t in list {
+            let mark = if t.is_default { "*" } else { " " };
+            let note = t.problem.as_deref().unwrap_or("");
+            println!("{mark} {:<16} {:<10} {note}", t.name, t.kind);
+        }
+    }
+
+    /// Orders.
+    pub fn orders(&self, list: &[OrderSummary]) {
+        if self.json {
+            return print_json(&list);
+        }
+        for o in list {
+            println!(
+                "{:<28} {:<19} {:<18} {:>16} {}",
+                o.id,
+                o.created_at.get(..19).unwrap_or(&o.created_at),
+                serde_json::to_value(o.status).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default(),
+                o.total.display(),
+                o.terminal.as_deref().unwrap_or("-")
+            );
+        }
+    }
+
+    /// One order with its journal.
+    pub fn order_detail(&self, d: &OrderDetail) {
+        if self.json {
+            return print_json(d);
+        }
+        println!("order {} — {} — {}", d.order.id, d.order.totals.total.display(),
+            serde_json::to_value(d.order.status).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default());
+        for l in &d.order.lines {
+            println!("  {} x{} @ {}", l.name, l.quantity, kassa_core::Money::new(l.unit_price_minor, d.order.currency).display());
+        }
+        for t in &d.attempts {
+            println!("attempt {} ({:?}) on {}: {}", t.attempt.request_id, t.attempt.kind, t.attempt.terminal, t.attempt.state);
+            for j in &t.journal {
+                println!("  {}  {} → {}  {}", j.at, j.from, j.to, j.event);
+            }
+        }
+        if let Some(r) = &d.refundable {
+            println!("still refundable: {r}");
+        }
+    }
+
+    /// The audit log.
+    pub fn audit(&self, log: &[AuditEntry]) {
+        if self.json {
+            return print_json(&log);
+        }
+        for e in log {
+            println!("{} {} {} {}", e.at, e.actor, e.action, e.detail);
+        }
+    }
+
+    /// A sink printing each terminal event as it arrives, with the seconds left on the
+    /// countdown: `{"event": CODE, "countdownSeconds": N|null}` per line with --json.
+    pub fn event_sink(&self) -> EventPrinter {
+        EventPrinter { json: self.json, left: Mutex::new(None) }
+    }
+}
+
+/// Prints events; keeps the countdown the way the payment dialog does.
+#[derive(Debug)]
+pub struct EventPrinter {
+    json: bool,
+    left: Mutex<Option<u32>>,
+}
+
+impl kassa_core::EventSink for EventPrinter {
+    fn emit(&self, e: TerminalEvent) {
+        let left = {
+            let mut g = self.left.lock().unwrap_or_else(|p| p.into_inner());
+            *g = e.countdown.apply(*g);
+            *g
+        };
+        let code = if e.vendor_code.is_empty() { phase_code(&e.phase) } else { e.vendor_code.clone() };
+        if self.json {
+            print_json(&serde_json::json!({"event": code, "countdownSeconds": left}));
+        } else {
+            let secs = left.map(|s| format!(" ({s} s)")).unwrap_or_default();
+            eprintln!("… {}{secs}", phase_text(&e.phase));
+        }
+    }
+}
+
+fn phase_code(p: &Phase) -> String {
+    serde_json::to_value(p)
+        .ok()
+        .and_then(|v| v.get("phase").and_then(|s| s.as_str()).map(|s| s.to_uppercase().replace('-', "_")))
+        .unwrap_or_default()
+}
+
+fn phase_text(p: &Phase) -> String {
+    match p {
+        Phase::Diagnosing => "checking the terminal".into(),
+        Phase::OnTerminal => "complete the payment on the terminal".into(),
+        Phase::WaitingForCard => "insert or tap card".into(),
+        Phase::CardDetected => "card detected".into(),
+        Phase::CardRead => "card read".into(),
+        Phase::Signature => "customer signing".into(),
+        Phase::Authorising => "authorising".into(),
+        Phase::Cancelling => "cancelling".into(),
+        Phase::Instruction { instruction } => format!("terminal asks: {instruction:?}"),
+        Phase::DeviceInitialising => "terminal initialising".into(),
+        Phase::Recovering { tries, elapsed_secs, window_secs } => format!(
+            "answer lost — asking the terminal (try {tries}, {elapsed_secs}/{window_secs} s)"
+        ),
+    }
+}
