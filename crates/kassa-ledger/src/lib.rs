@@ -1,1 +1,42 @@
-//! kassa-ledger
+//! Kassa's ledger: the SQLite file that is the source of truth for orders, payment and refund
+//! attempts (with their journal), payments, refunds, terminals, settings and the audit log.
+//!
+//! Rules it keeps:
+//! - An attempt row commits before anything goes to a terminal, and every state change is one
+//!   transaction together with its journal entry ([`Ledger::transition`]).
+//! - WAL with `synchronous=FULL`, foreign keys on: a committed payment survives power loss.
+//! - The schema version is `PRAGMA user_version`; a file from a newer Kassa, or a file that is
+//!   not a Kassa ledger, is refused without being changed.
+//! - Money is integer minor units beside a currency code; times are RFC 3339 with offset from
+//!   the [`kassa_core::Clock`] given at open, so tests are deterministic.
+//! - No card data beyond [`kassa_core::CardReceipt`], never keys or PINs.
+//!
+//! One module per table, each with its migration SQL: `orders`, `order_lines`, `attempts`
+//! (and the journal), `payments`, `refunds`, `terminals`, `settings`, `audit`; `schema`
+//! applies them in order.
+
+mod attempts;
+mod audit;
+mod codec;
+mod error;
+mod ledger;
+mod order_lines;
+mod order_list;
+mod orders;
+mod payments;
+mod refunds;
+mod schema;
+mod settings;
+mod terminals;
+mod transition;
+
+pub use attempts::{Attempt, AttemptKind, JournalEntry, NewPaymentAttempt};
+pub use audit::AuditEntry;
+pub use error::{LedgerError, Result};
+pub use ledger::Ledger;
+pub use order_list::{OrderFilter, OrderSummary};
+pub use orders::{NewOrder, Order, OrderStatus};
+pub use payments::Payment;
+pub use refunds::NewRefundAttempt;
+pub use terminals::TerminalRow;
+pub use transition::Transition;

@@ -1,0 +1,263 @@
+//! Moving an attempt through [`AttemptMachine`]: one transition is one transaction that
+//! updates the attempt, appends its journal entry, writes the `payments` or `refunds` row when
+//! the attempt succeeds, writes an audit entry for a manager's decision, and recomputes the
+//! order's status. An illegal move writes nothing.
+
+use crate::attempts::{self, Attempt, AttemptKind, Change};
+use crate::audit;
+use crate::codec::Stamp;
+use crate::error::{LedgerError, Result};
+use crate::orders;
+use crate::payments::{self, Payment};
+use crate::refunds;
+use kassa_core::{
+    Approval, AttemptMachine, AttemptState, CardReceipt, Decline, Money, RefundApproval,
+    UnknownReason,
+};
+use rusqlite::Transaction;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+/// One event in an attempt's life; each maps to one [`AttemptMachine`] method.
+// An approval is large next to the other variants; a transition is built once per event and
+// moved into the ledger, never stored in bulk, so boxing it would only burden the callers.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "kebab-case")]
+pub enum Transition {
+    /// The terminal is ready: `created` → `sending`. Commit this before sending.
+    DiagnosedOk,
+    /// The terminal is not ready: `created` → `refused`.
+    DiagnoseFailed {
+        /// What the terminal reported.
+        detail: String,
+    },
+    /// The terminal took the request: `sending` → `awaiting`; sets `sent_at`, from which the
+    /// recovery window counts.
+    Sent,
+    /// Nothing left the machine: `sending` → `failed`.
+    RequestFailed {
+        /// Why.
+        detail: String,
+    },
+    /// A trustworthy payment approval: → `succeeded`, and the `payments` row is written.
+    Approved(Approval),
+    /// A trustworthy refund approval: → `succeeded`, and the `refunds` row is written.
+    RefundApproved(RefundApproval),
+    /// A trustworthy decline: → `failed`.
+    Declined(Decline),
+    /// Sent, but no trustworthy answer: → `unknown` (also from `unknown`, to record a retry).
+    Lost(UnknownReason),
+    /// Recovery's window is spent: `unknown` → `needs-manager`.
+    Escalated,
+    /// A manager settles an unknown attempt from what the terminal shows: → `succeeded` or
+    /// `failed`. Writes an audit entry; when `paid`, a terminal reference is required (typed
+    /// here, or recorded earlier with `set_terminal_ref`).
+    ManagerResolved {
+        /// True when the terminal shows the payment (or refund) as done.
+        paid: bool,
+        /// The manager's login.
+        actor: String,
+        /// What the manager saw (slip number, terminal screen, call to the acquirer).
+        evidence: String,
+        /// The terminal's payment or refund id, as the manager typed it.
+        terminal_ref: Option<String>,
+    },
+}
+
+impl Transition {
+    /// The event name written to the journal, as [`AttemptMachine`] names it.
+    pub fn event(&self) -> &'static str {
+        match self {
+            Transition::DiagnosedOk => "diagnosed_ok",
+            Transition::DiagnoseFailed { .. } => "diagnose_failed",
+            Transition::Sent => "sent",
+            Transition::RequestFailed { .. } => "request_failed",
+            Transition::Approved(_) | Transition::RefundApproved(_) => "approved",
+            Transition::Declined(_) => "declined",
+            Transition::Lost(_) => "lost",
+            Transition::Escalated => "escalate",
+            Transition::ManagerResolved { .. } => "manager_resolved",
+        }
+    }
+
+    fn run(&self, m: &mut AttemptMachine) -> std::result::Result<AttemptState, LedgerError> {
+        Ok(match self {
+            Transition::DiagnosedOk => m.diagnosed_ok(),
+            Transition::DiagnoseFailed { .. } => m.diagnose_failed(),
+            Transition::Sent => m.sent(),
+            Transition::RequestFailed { .. } => m.request_failed(),
+            Transition::Approved(_) | Transition::RefundApproved(_) => m.approved(),
+            Transition::Declined(_) => m.declined(),
+            Transition::Lost(_) => m.lost(),
+            Transition::Escalated => m.escalate(),
+            Transition::ManagerResolved { paid, .. } => m.manager_resolved(*paid),
+        }?)
+    }
+}
+
+fn require_kind(a: &Attempt, kind: AttemptKind, event: &'static str) -> Result<()> {
+    if a.kind == kind {
+        Ok(())
+    } else {
+        Err(LedgerError::WrongKind {
+            request_id: a.request_id.clone(),
+            kind: a.kind.as_str(),
+            event,
+        })
+    }
+}
+
+fn require_amount(a: &Attempt, got: Money) -> Result<()> {
+    if got == a.amount {
+        Ok(())
+    } else {
+        Err(LedgerError::AmountMismatch {
+            expected: a.amount,
+            got,
+        })
+    }
+}
+
+/// Applies `t` to the attempt `request_id` inside `tx` and returns the attempt as it now is.
+pub(crate) fn apply(
+    tx: &Transaction<'_>,
+    now: &Stamp,
+    request_id: &str,
+    t: Transition,
+) -> Result<Attempt> {
+    let a = attempts::require(tx, request_id)?;
+    let mut machine = AttemptMachine::resume(a.state);
+    let to = t.run(&mut machine)?;
+    let event = t.event();
+    let mut change = Change::default();
+    let detail: Value = match t {
+        Transition::DiagnosedOk | Transition::Escalated => json!({}),
+        Transition::Sent => {
+            change.sent_at = Some(now.text.clone());
+            json!({})
+        }
+        Transition::DiagnoseFailed { detail } => {
+            change.outcome = Some(json!({"kind": "refused", "detail": detail}));
+            json!({ "detail": detail })
+        }
+        Transition::RequestFailed { detail } => {
+            change.outcome = Some(json!({"kind": "request-failed", "detail": detail}));
+            json!({ "detail": detail })
+        }
+        Transition::Approved(ap) => {
+            require_kind(&a, AttemptKind::Payment, event)?;
+            require_amount(&a, ap.amount)?;
+            let summary = json!({
+                "kind": "approved", "terminal_payment_id": ap.terminal_payment_id,
+                "amount": ap.amount, "paid_at": ap.paid_at,
+                "approval_code": ap.receipt.approval_code,
+            });
+            change.terminal_ref = Some(ap.terminal_payment_id.clone());
+            change.outcome = Some(summary.clone());
+            payments::insert(
+                tx,
+                &Payment {
+                    request_id: a.request_id.clone(),
+                    order_id: a.order_id.clone(),
+                    terminal: a.terminal.clone(),
+                    terminal_payment_id: ap.terminal_payment_id,
+                    amount: ap.amount,
+                    paid_at: now.text.clone(),
+                    terminal_paid_at: ap.paid_at,
+                    receipt: ap.receipt,
+                    vendor_data: ap.vendor_data,
+                },
+            )?;
+            summary
+        }
+        Transition::RefundApproved(ra) => {
+            require_kind(&a, AttemptKind::Refund, event)?;
+            require_amount(&a, ra.amount)?;
+            let summary = json!({
+                "kind": "approved", "terminal_refund_id": ra.terminal_refund_id,
+                "amount": ra.amount,
+            });
+            refunds::insert_succeeded(tx, now, &a, &ra.terminal_refund_id, &ra.vendor_data)?;
+            change.terminal_ref = Some(ra.terminal_refund_id);
+            change.outcome = Some(summary.clone());
+            summary
+        }
+        Transition::Declined(d) => {
+            let v = json!({
+                "kind": "declined", "code": d.code, "message": d.message, "retryable": d.retryable,
+            });
+            change.outcome = Some(v.clone());
+            v
+        }
+        Transition::Lost(reason) => {
+            let v = json!({ "kind": "unknown", "reason": reason, "message": reason.to_string() });
+            change.outcome = Some(v.clone());
+            v
+        }
+        Transition::ManagerResolved {
+            paid,
+            actor,
+            evidence,
+            terminal_ref,
+        } => {
+            let typed = terminal_ref
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty());
+            let reference = typed.clone().or_else(|| a.terminal_ref.clone());
+            let v = json!({
+                "kind": "manager-resolved", "paid": paid, "actor": actor,
+                "evidence": evidence, "terminal_ref": reference,
+            });
+            if paid {
+                let reference = reference.ok_or(LedgerError::TerminalRefRequired)?;
+                resolved_paid(tx, now, &a, &reference, &actor, &evidence)?;
+            }
+            change.terminal_ref = typed;
+            change.outcome = Some(v.clone());
+            let mut audit_detail = v.clone();
+            if let Value::Object(m) = &mut audit_detail {
+                m.insert("request_id".into(), json!(a.request_id));
+                m.insert("attempt_kind".into(), json!(a.kind));
+                m.insert("order_id".into(), json!(a.order_id));
+                m.insert("amount".into(), json!(a.amount));
+                m.insert("from".into(), json!(a.state));
+            }
+            audit::insert(tx, now, &actor, "manager_resolved", &audit_detail)?;
+            v
+        }
+    };
+    attempts::update(tx, now, request_id, to, &change)?;
+    attempts::append_journal(tx, now, request_id, a.state, to, event, &detail)?;
+    orders::refresh_status(tx, now, &a.order_id)?;
+    attempts::require(tx, request_id)
+}
+
+/// Writes the `payments` or `refunds` row of an attempt a manager confirmed as done.
+fn resolved_paid(
+    tx: &Transaction<'_>,
+    now: &Stamp,
+    a: &Attempt,
+    reference: &str,
+    actor: &str,
+    evidence: &str,
+) -> Result<()> {
+    let vendor_data = json!({ "resolved_by": actor, "evidence": evidence });
+    match a.kind {
+        AttemptKind::Payment => payments::insert(
+            tx,
+            &Payment {
+                request_id: a.request_id.clone(),
+                order_id: a.order_id.clone(),
+                terminal: a.terminal.clone(),
+                terminal_payment_id: reference.to_string(),
+                amount: a.amount,
+                paid_at: now.text.clone(),
+                terminal_paid_at: None,
+                receipt: CardReceipt::default(),
+                vendor_data,
+            },
+        ),
+        AttemptKind::Refund => refunds::insert_succeeded(tx, now, a, reference, &vendor_data),
+    }
+}
