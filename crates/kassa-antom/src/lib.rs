@@ -1,1 +1,24 @@
-//! kassa-antom
+//! Kassa's driver for the Antom N950 payment terminal (PROTOCOLS §1).
+//!
+//! - [`protocol`]: signing, the `Signature`/`Encrypt` headers and the body envelope — shared
+//!   with the simulator, so there is one crypto implementation;
+//! - [`wire`] and [`codes`]: Antom's JSON and result codes in Antom's vocabulary;
+//! - [`transport`]: the seam to the wire, with [`lan`] (HTTP) as its implementation;
+//! - [`driver`]: [`AntomLan`] / [`Antom`], the `kassa_core::Terminal` implementation.
+
+mod call;
+pub mod codes;
+pub mod config;
+pub mod driver;
+pub mod lan;
+mod map;
+pub mod protocol;
+pub mod receipt;
+pub mod transport;
+pub mod wire;
+
+pub use config::{AntomConfig, ConfigError, DEFAULT_PORT};
+pub use driver::{Antom, AntomLan};
+pub use lan::LanTransport;
+pub use protocol::Envelope;
+pub use transport::{InboundResponse, NoAnswer, OutboundRequest, Transport, TransportError};

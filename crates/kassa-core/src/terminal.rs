@@ -151,6 +151,8 @@ pub enum UnknownReason {
 /// Outcome of a payment that was sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "kebab-case")]
+// One value per payment, matched everywhere: boxing the approval would cost clarity, not memory.
+#[allow(clippy::large_enum_variant)]
 pub enum PayOutcome {
     /// Paid.
     Approved(Approval),
@@ -184,6 +186,8 @@ pub enum RequestError {
 /// The terminal's view of a payment, from recovery.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "kebab-case")]
+// One value per payment, matched everywhere: boxing the approval would cost clarity, not memory.
+#[allow(clippy::large_enum_variant)]
 pub enum PaymentStatus {
     /// Paid, with the terminal's data.
     Succeeded(Approval),

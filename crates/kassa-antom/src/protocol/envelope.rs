@@ -1,0 +1,253 @@
+//! The body envelope (PROTOCOLS §1.3): a fresh 32-byte AES key per message, wrapped with RSA
+//! PKCS#1 v1.5 under the receiver's public key into the `Encrypt` header; the body encrypted
+//! with that key under one of two profiles:
+//!
+//! | profile | body on the wire |
+//! |---|---|
+//! | `gcm` (default) | Base64(nonce(12) ‖ AES-256-GCM ciphertext ‖ tag(16)), no AAD |
+//! | `ecb` | Base64(AES-256-ECB ciphertext, PKCS#7 padding) |
+//!
+//! Unwrapping uses the blinded RSA decryption (RUSTSEC-2023-0071).
+
+use super::header::{EncryptHeader, HeaderError};
+use super::keys::{PrivateKey, PublicKey};
+use aes::cipher::block_padding::Pkcs7;
+use aes::cipher::{BlockDecryptMut, BlockEncryptMut, KeyInit};
+use aes_gcm::aead::Aead;
+use aes_gcm::{Aes256Gcm, Nonce};
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use kassa_core::Secret;
+use rand::rngs::OsRng;
+use rand::RngCore;
+use rsa::Pkcs1v15Encrypt;
+use serde::{Deserialize, Serialize};
+
+/// Length of the one-time AES-256 key.
+pub const KEY_LEN: usize = 32;
+/// Length of the GCM nonce at the start of a `gcm` body.
+pub const NONCE_LEN: usize = 12;
+const TAG_LEN: usize = 16;
+
+/// Which body cipher a terminal uses; chosen per terminal in its settings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Envelope {
+    /// AES-256-GCM with a random 12-byte nonce, authenticated [D].
+    #[default]
+    Gcm,
+    /// AES-256-ECB with PKCS#7 padding, as Ant Group's gateway SDKs do [M].
+    Ecb,
+}
+
+impl Envelope {
+    /// The settings name (`gcm`, `ecb`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Envelope::Gcm => "gcm",
+            Envelope::Ecb => "ecb",
+        }
+    }
+}
+
+impl std::str::FromStr for Envelope {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Envelope, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "gcm" => Ok(Envelope::Gcm),
+            "ecb" => Ok(Envelope::Ecb),
+            other => Err(format!(
+                "unknown envelope profile {other:?}: use gcm or ecb"
+            )),
+        }
+    }
+}
+
+/// A one-time AES key; never printed.
+pub type AesKey = Secret<[u8; KEY_LEN]>;
+
+/// Why an envelope could not be made or opened.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EnvelopeError {
+    /// The `Encrypt` header could not be read.
+    #[error("Encrypt header: {0}")]
+    Header(#[from] HeaderError),
+    /// The wrapped key could not be unwrapped with our private key, or has the wrong length.
+    #[error("the symmetric key cannot be unwrapped with this key")]
+    Unwrap,
+    /// The body is not Base64, too short, fails authentication or has bad padding.
+    #[error("the body cannot be decrypted ({0})")]
+    Body(&'static str),
+    /// RSA wrapping failed (should not happen with a valid public key).
+    #[error("the symmetric key could not be wrapped: {0}")]
+    Wrap(String),
+}
+
+/// A sealed body and the `Encrypt` header that opens it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sealed {
+    /// The `Encrypt` header value.
+    pub encrypt_header: String,
+    /// The body on the wire (Base64 text).
+    pub body: String,
+}
+
+/// Wraps `key` for `receiver` (RSA PKCS#1 v1.5 encryption; randomised).
+pub fn wrap_key(receiver: &PublicKey, key: &AesKey) -> Result<Vec<u8>, EnvelopeError> {
+    receiver
+        .rsa()
+        .encrypt(&mut OsRng, Pkcs1v15Encrypt, key.expose())
+        .map_err(|e| EnvelopeError::Wrap(e.to_string()))
+}
+
+/// Unwraps a key sent to us (blinded RSA decryption); anything but 32 bytes is refused.
+pub fn unwrap_key(own: &PrivateKey, wrapped: &[u8]) -> Result<AesKey, EnvelopeError> {
+    let plain = own
+        .rsa()
+        .decrypt_blinded(&mut OsRng, Pkcs1v15Encrypt, wrapped)
+        .map_err(|_| EnvelopeError::Unwrap)?;
+    let key: [u8; KEY_LEN] = plain
+        .as_slice()
+        .try_into()
+        .map_err(|_| EnvelopeError::Unwrap)?;
+    Ok(Secret::new(key))
+}
+
+/// Encrypts `plaintext` under `key`; `nonce` is used by `gcm` only. Deterministic, so tests
+/// can reproduce vectors; [`seal`] supplies fresh randomness.
+pub fn encrypt_body(
+    profile: Envelope,
+    key: &AesKey,
+    nonce: &[u8; NONCE_LEN],
+    plaintext: &[u8],
+) -> Result<String, EnvelopeError> {
+    let raw = match profile {
+        Envelope::Gcm => {
+            let cipher = Aes256Gcm::new(key.expose().into());
+            let ct = cipher
+                .encrypt(Nonce::from_slice(nonce), plaintext)
+                .map_err(|_| EnvelopeError::Body("gcm encryption failed"))?;
+            let mut out = Vec::with_capacity(NONCE_LEN + ct.len());
+            out.extend_from_slice(nonce);
+            out.extend_from_slice(&ct);
+            out
+        }
+        Envelope::Ecb => ecb::Encryptor::<aes::Aes256>::new(key.expose().into())
+            .encrypt_padded_vec_mut::<Pkcs7>(plaintext),
+    };
+    Ok(B64.encode(raw))
+}
+
+/// Decrypts a body (Base64 text; surrounding whitespace ignored) under `key`.
+pub fn decrypt_body(
+    profile: Envelope,
+    key: &AesKey,
+    body: &[u8],
+) -> Result<Vec<u8>, EnvelopeError> {
+    let raw = B64
+        .decode(body.trim_ascii())
+        .map_err(|_| EnvelopeError::Body("not Base64"))?;
+    match profile {
+        Envelope::Gcm => {
+            if raw.len() < NONCE_LEN + TAG_LEN {
+                return Err(EnvelopeError::Body("shorter than nonce and tag"));
+            }
+            let (nonce, ct) = raw.split_at(NONCE_LEN);
+            Aes256Gcm::new(key.expose().into())
+                .decrypt(Nonce::from_slice(nonce), ct)
+                .map_err(|_| EnvelopeError::Body("gcm authentication failed"))
+        }
+        Envelope::Ecb => ecb::Decryptor::<aes::Aes256>::new(key.expose().into())
+            .decrypt_padded_vec_mut::<Pkcs7>(&raw)
+            .map_err(|_| EnvelopeError::Body("bad ecb length or padding")),
+    }
+}
+
+/// Seals `plaintext` for `receiver` with a fresh key (and nonce).
+pub fn seal(
+    profile: Envelope,
+    receiver: &PublicKey,
+    plaintext: &[u8],
+) -> Result<Sealed, EnvelopeError> {
+    let mut key = [0u8; KEY_LEN];
+    OsRng.fill_bytes(&mut key);
+    let key = Secret::new(key);
+    let mut nonce = [0u8; NONCE_LEN];
+    OsRng.fill_bytes(&mut nonce);
+    let body = encrypt_body(profile, &key, &nonce, plaintext)?;
+    let encrypt_header = EncryptHeader::new(wrap_key(receiver, &key)?).to_header();
+    Ok(Sealed {
+        encrypt_header,
+        body,
+    })
+}
+
+/// Opens a body sent to us: parses the `Encrypt` header, unwraps the key, decrypts.
+/// Call only after the message's signature has been verified.
+pub fn open(
+    profile: Envelope,
+    own: &PrivateKey,
+    encrypt_header: &str,
+    body: &[u8],
+) -> Result<Vec<u8>, EnvelopeError> {
+    let header = EncryptHeader::parse(encrypt_header)?;
+    let key = unwrap_key(own, &header.wrapped_key)?;
+    decrypt_body(profile, &key, body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::test_keys::{read, POS_PRIVATE, POS_PUBLIC};
+
+    #[test]
+    fn round_trips_in_both_profiles_and_the_key_is_fresh() {
+        let own = PrivateKey::from_pem(&read(POS_PRIVATE)).unwrap();
+        let receiver = PublicKey::from_pem(&read(POS_PUBLIC)).unwrap();
+        for profile in [Envelope::Gcm, Envelope::Ecb] {
+            let a = seal(profile, &receiver, b"{\"x\":1}").unwrap();
+            let b = seal(profile, &receiver, b"{\"x\":1}").unwrap();
+            assert_ne!(a.body, b.body, "a fresh key per message");
+            assert_eq!(
+                open(profile, &own, &a.encrypt_header, a.body.as_bytes()).unwrap(),
+                b"{\"x\":1}"
+            );
+        }
+    }
+
+    #[test]
+    fn wrong_profile_or_garbage_fails_cleanly() {
+        let own = PrivateKey::from_pem(&read(POS_PRIVATE)).unwrap();
+        let receiver = PublicKey::from_pem(&read(POS_PUBLIC)).unwrap();
+        let s = seal(Envelope::Gcm, &receiver, b"{}").unwrap();
+        assert!(matches!(
+            open(Envelope::Ecb, &own, &s.encrypt_header, s.body.as_bytes()),
+            Err(EnvelopeError::Body(_))
+        ));
+        assert!(matches!(
+            open(Envelope::Gcm, &own, &s.encrypt_header, b"!!"),
+            Err(EnvelopeError::Body("not Base64"))
+        ));
+        assert!(matches!(
+            open(
+                Envelope::Gcm,
+                &own,
+                "algorithm=RSA_AES,symmetricKey=AQI%3D",
+                b""
+            ),
+            Err(EnvelopeError::Unwrap)
+        ));
+        assert!(matches!(
+            open(Envelope::Gcm, &own, "algorithm=RSA_AES", b""),
+            Err(EnvelopeError::Header(HeaderError::Missing("symmetricKey")))
+        ));
+    }
+
+    #[test]
+    fn profile_names_parse_and_serialize_lowercase() {
+        assert_eq!("ECB".parse::<Envelope>(), Ok(Envelope::Ecb));
+        assert!("cbc".parse::<Envelope>().is_err());
+        assert_eq!(serde_json::to_string(&Envelope::Gcm).unwrap(), "\"gcm\"");
+        assert_eq!(Envelope::default(), Envelope::Gcm);
+    }
+}
