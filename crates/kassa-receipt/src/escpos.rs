@@ -1,0 +1,1 @@
+//! ESC/POS command bytes.
