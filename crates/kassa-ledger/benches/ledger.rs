@@ -79,7 +79,7 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("one_payment_begin_to_approved");
     g.sample_size(30)
         .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(6));
+        .measurement_time(Duration::from_secs(8));
     g.bench_function("tempfile_wal_sync_full", |b| {
         b.iter_batched(
             || new_order(&on_file),

@@ -248,6 +248,19 @@ impl Ledger {
         self.write(|tx, now| refunds::begin(tx, now, r))
     }
 
+    /// Records a refund a manager already made on the terminal (for terminals that refund
+    /// only by hand): the limits of [`Ledger::begin_refund_attempt`] apply, the attempt is
+    /// recorded as `succeeded` with `terminal_ref` (required), and an audit entry
+    /// `manual_refund` is written, all in one transaction.
+    pub fn record_manual_refund(
+        &self,
+        r: &NewRefundAttempt,
+        terminal_ref: &str,
+        evidence: &str,
+    ) -> Result<Attempt> {
+        self.write(|tx, now| refunds::record_manual(tx, now, r, terminal_ref, evidence))
+    }
+
     /// Refund attempts of a payment, oldest first.
     pub fn refunds_for_payment(&self, payment_request_id: &str) -> Result<Vec<Attempt>> {
         self.read(|c| attempts::refunds_of(c, payment_request_id))

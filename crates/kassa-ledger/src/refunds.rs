@@ -2,14 +2,15 @@
 //! `succeeded`) and the refund limits, which are computed here from the ledger, counting
 //! refunds whose outcome is still unknown as if they had succeeded.
 
-use crate::attempts::{self, open_states, Attempt, AttemptKind, NewRow};
+use crate::attempts::{self, open_states, Attempt, AttemptKind, Change, NewRow};
+use crate::audit;
 use crate::codec::{self, Stamp};
 use crate::error::{LedgerError, Result};
 use crate::payments::{self, Payment};
-use kassa_core::{Money, RequestId};
+use kassa_core::{AttemptState, Money, RequestId};
 use rusqlite::{params, Connection, Transaction};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 /// Schema version 1 of `refunds`.
 pub(crate) const V1: &str = "
@@ -121,7 +122,7 @@ pub(crate) fn begin(tx: &Transaction<'_>, now: &Stamp, r: &NewRefundAttempt) -> 
         return Err(LedgerError::RefundInProgress);
     }
     if r.one_partial_only {
-        let counts = |a: &&Attempt| a.state == kassa_core::AttemptState::Succeeded;
+        let counts = |a: &&Attempt| a.state == AttemptState::Succeeded;
         if earlier
             .iter()
             .filter(counts)
@@ -151,4 +152,60 @@ pub(crate) fn begin(tx: &Transaction<'_>, now: &Stamp, r: &NewRefundAttempt) -> 
             actor: Some(&r.actor),
         },
     )
+}
+
+/// Records a refund a manager already made on the terminal itself (terminals whose API does
+/// not refund): the same limits as [`begin`], then the attempt goes straight to `succeeded`
+/// with the terminal's reference, a `recorded_manually` journal entry and a `manual_refund`
+/// audit entry, all in the caller's transaction. Nothing is sent anywhere.
+pub(crate) fn record_manual(
+    tx: &Transaction<'_>,
+    now: &Stamp,
+    r: &NewRefundAttempt,
+    terminal_ref: &str,
+    evidence: &str,
+) -> Result<Attempt> {
+    let reference = terminal_ref.trim();
+    if reference.is_empty() {
+        return Err(LedgerError::TerminalRefRequired);
+    }
+    let a = begin(tx, now, r)?;
+    let detail = json!({
+        "kind": "manual-refund", "actor": r.actor, "evidence": evidence,
+        "terminal_ref": reference,
+    });
+    insert_succeeded(
+        tx,
+        now,
+        &a,
+        reference,
+        &json!({"resolved_by": r.actor, "evidence": evidence}),
+    )?;
+    let change = Change {
+        terminal_ref: Some(reference.to_string()),
+        outcome: Some(detail.clone()),
+        ..Change::default()
+    };
+    let (from, to) = (AttemptState::Created, AttemptState::Succeeded);
+    attempts::update(tx, now, &a.request_id, to, &change)?;
+    attempts::append_journal(
+        tx,
+        now,
+        &a.request_id,
+        from,
+        to,
+        "recorded_manually",
+        &detail,
+    )?;
+    let mut audit_detail = detail;
+    if let Value::Object(m) = &mut audit_detail {
+        m.insert("request_id".into(), json!(a.request_id));
+        m.insert("payment_request_id".into(), json!(a.payment_request_id));
+        m.insert("order_id".into(), json!(a.order_id));
+        m.insert("amount".into(), json!(a.amount));
+        m.insert("reason".into(), json!(a.reason));
+    }
+    audit::insert(tx, now, &r.actor, "manual_refund", &audit_detail)?;
+    crate::orders::refresh_status(tx, now, &a.order_id)?;
+    attempts::require(tx, &a.request_id)
 }

@@ -229,7 +229,11 @@ pub(crate) fn apply(
     };
     attempts::update(tx, now, request_id, to, &change)?;
     attempts::append_journal(tx, now, request_id, a.state, to, event, &detail)?;
-    orders::refresh_status(tx, now, &a.order_id)?;
+    let status = orders::refresh_status(tx, now, &a.order_id)?;
+    tracing::debug!(
+        request_id, kind = a.kind.as_str(), from = %a.state, to = %to, event,
+        order_status = status.as_str(), "attempt transition"
+    );
     attempts::require(tx, request_id)
 }
 

@@ -269,3 +269,53 @@ fn refunds_need_a_real_payment_and_its_currency() {
     assert_eq!(r4.state, AttemptState::Created);
     assert_eq!(r4.payment_request_id.as_deref(), Some("P2"));
 }
+
+#[test]
+fn a_refund_made_on_the_terminal_by_hand_is_recorded_within_the_limits() {
+    let (ledger, clock) = memory();
+    paid_order(&ledger, &clock, "O1", "P1", 10_000);
+    let err = ledger
+        .record_manual_refund(&refund("R1", "P1", 3_000, false), " ", "slip")
+        .unwrap_err();
+    assert!(matches!(err, LedgerError::TerminalRefRequired), "{err}");
+    let a = ledger
+        .record_manual_refund(
+            &refund("R1", "P1", 3_000, false),
+            "PAX-0042",
+            "slip 0042 signed",
+        )
+        .unwrap();
+    assert_eq!(a.state, AttemptState::Succeeded);
+    assert_eq!(a.terminal_ref.as_deref(), Some("PAX-0042"));
+    assert_eq!(ledger.refundable("P1").unwrap(), krw(7_000));
+    assert_eq!(
+        ledger.order("O1").unwrap().unwrap().status,
+        OrderStatus::PartiallyRefunded
+    );
+    let events: Vec<_> = ledger
+        .journal("R1")
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event)
+        .collect();
+    assert_eq!(events, ["begin", "recorded_manually"]);
+    let log = ledger.audit_log().unwrap();
+    assert_eq!(
+        (log.len(), log[0].action.as_str(), log[0].actor.as_str()),
+        (1, "manual_refund", "manager_lee")
+    );
+    assert_eq!(log[0].detail["terminal_ref"], "PAX-0042");
+    // The same limits as any refund: no more than what is left.
+    let err = ledger
+        .record_manual_refund(&refund("R2", "P1", 7_001, false), "PAX-0043", "slip")
+        .unwrap_err();
+    assert!(
+        matches!(err, LedgerError::ExceedsRefundable { .. }),
+        "{err}"
+    );
+    assert_eq!(
+        ledger.attempt("R2").unwrap(),
+        None,
+        "a refused record leaves nothing"
+    );
+}

@@ -202,3 +202,22 @@ fn the_journal_and_audit_log_are_append_only() {
     }
     assert_eq!(ledger.journal("P1").unwrap().len(), 4);
 }
+
+#[test]
+fn the_ledger_can_be_shared_across_threads_and_tasks() {
+    fn shareable<T: Send + Sync + 'static>() {}
+    // Compile-time check: `Arc<Ledger>` can go into tokio tasks and `spawn_blocking`.
+    shareable::<Ledger>();
+    let (ledger, _clock) = memory();
+    let ledger = std::sync::Arc::new(ledger);
+    let handles: Vec<_> = (0..4)
+        .map(|n| {
+            let l = ledger.clone();
+            std::thread::spawn(move || order(&l, &format!("O{n}"), 1_000))
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    assert_eq!(ledger.list_orders(&Default::default()).unwrap().len(), 4);
+}
