@@ -1,4 +1,24 @@
-//! Simulated kicc device (being built).
+//! Emulated KICC EDC device behind its bridge (PROTOCOLS §3): speaks the bridge protocol
+//! (TCP, JSON lines) as the Android side would, driven by [`Scenario`]s — the happy path with
+//! realistic timing, the signature path, card retries, no card, cancels before and after the
+//! card read, a busy device, every business failure, repeated request ids, lost answers — and
+//! keeps a transaction log so tests can check what was really charged.
+//!
+//! In-process: [`KiccSim::start`], then [`KiccSim::push_scenario`] per command and
+//! [`KiccSim::transactions`] to assert. From a shell:
+//! `kassa-sim kicc --listen 127.0.0.1:7800 --scenario happy`.
+
+mod device;
+mod purchase;
+mod refund;
+mod scenario;
+mod server;
+
+pub use device::{Received, TxRecord, TxResult};
+pub use scenario::{Scenario, SimTiming};
+pub use server::KiccSim;
+
+use std::io::Write;
 
 /// Command-line options of `kassa-sim kicc`.
 #[derive(clap::Args, Debug)]
@@ -6,9 +26,34 @@ pub struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:0")]
     pub listen: String,
+    /// What the device does with every command: happy, try-again, fallback-magstripe,
+    /// require-insert, no-card, hold-after-read, busy, response-timeout, drop-after-charge,
+    /// silent, noise, or business-fail:CODE (e.g. business-fail:USER_BALANCE_NOT_ENOUGH).
+    #[arg(long, default_value = "happy")]
+    pub scenario: String,
+    /// Answer at once instead of at a customer's pace.
+    #[arg(long)]
+    pub instant: bool,
 }
 
-/// Runs the simulator until interrupted.
+/// Runs the emulator until interrupted. The first line on stdout is `listening on ADDR`.
 pub async fn run(args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("the kicc simulator is not built yet (listen {})", args.listen)
+    let scenario = Scenario::parse(&args.scenario).map_err(anyhow::Error::msg)?;
+    let timing = if args.instant {
+        SimTiming::instant()
+    } else {
+        SimTiming::realistic()
+    };
+    let sim = KiccSim::bind(&args.listen, timing, scenario)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.listen))?;
+    {
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "listening on {}", sim.addr())?;
+        stdout.flush()?;
+    }
+    tracing::info!(scenario = %scenario, "KICC device emulator running; Ctrl-C stops it");
+    tokio::signal::ctrl_c().await?;
+    sim.stop().await;
+    Ok(())
 }

@@ -1,0 +1,181 @@
+//! What the emulated KICC device does with the next command, and how fast it does it.
+
+use kassa_kicc::codes::BusinessCode;
+use std::fmt;
+use std::time::Duration;
+
+/// One device behaviour, chosen per command (see [`super::KiccSim::push_scenario`]). Purchase
+/// and PurchaseCancel consume one; GetLastTransaction and CommandCancel answer from the
+/// device's state. A purchase over 50,000 KRW always asks for a signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scenario {
+    /// READY, CARD_DETECTED, CARD_READ_COMPLETED, (PENDING_SIGNATURE,) START_TRANSACTION,
+    /// success.
+    Happy,
+    /// The first read fails: CARD_TRY_AGAIN, then the card is read.
+    TryAgain,
+    /// The swipe fails: FALLBACK_MAGCARDREADER, then the card is inserted.
+    FallbackMagstripe,
+    /// A tap is refused: REQUIRE_CARD_INSERT, then the card is inserted.
+    RequireInsert,
+    /// No card before `paymentExpiryTime`: business failure `PROCESS_FAIL`.
+    NoCard,
+    /// The card is read, then the device waits for a CommandCancel (which it refuses) before
+    /// it goes on and completes the purchase.
+    HoldAfterRead,
+    /// `CommandDeviceBusy` at once; nothing is charged.
+    Busy,
+    /// A business failure with this code (after authorisation, or at once for the codes a
+    /// device checks before it shows READY: INVALID_CONTRACT, ACCESS_DENIED, PARAM_ILLEGAL).
+    BusinessFail(BusinessCode),
+    /// The device charges, but the bridge reports `CommandResponseTimeout`.
+    ResponseTimeout,
+    /// The device charges, then the connection drops before the success is sent.
+    DropAfterCharge,
+    /// The device charges and the answer is never sent.
+    Silent,
+    /// The happy path with an unknown event code and an unknown frame type mixed in.
+    Noise,
+}
+
+impl Scenario {
+    /// Every scenario without a parameter, for help texts and tests.
+    pub const SIMPLE: &'static [Scenario] = &[
+        Scenario::Happy,
+        Scenario::TryAgain,
+        Scenario::FallbackMagstripe,
+        Scenario::RequireInsert,
+        Scenario::NoCard,
+        Scenario::HoldAfterRead,
+        Scenario::Busy,
+        Scenario::ResponseTimeout,
+        Scenario::DropAfterCharge,
+        Scenario::Silent,
+        Scenario::Noise,
+    ];
+
+    /// The command-line name (`happy`, `no-card`, `business-fail:USER_BALANCE_NOT_ENOUGH`).
+    pub fn name(&self) -> String {
+        let simple = match self {
+            Scenario::Happy => "happy",
+            Scenario::TryAgain => "try-again",
+            Scenario::FallbackMagstripe => "fallback-magstripe",
+            Scenario::RequireInsert => "require-insert",
+            Scenario::NoCard => "no-card",
+            Scenario::HoldAfterRead => "hold-after-read",
+            Scenario::Busy => "busy",
+            Scenario::BusinessFail(code) => return format!("business-fail:{code}"),
+            Scenario::ResponseTimeout => "response-timeout",
+            Scenario::DropAfterCharge => "drop-after-charge",
+            Scenario::Silent => "silent",
+            Scenario::Noise => "noise",
+        };
+        simple.to_string()
+    }
+
+    /// Reads a command-line name.
+    pub fn parse(name: &str) -> Result<Scenario, String> {
+        if let Some(code) = name.strip_prefix("business-fail:") {
+            return BusinessCode::parse(code)
+                .map(Scenario::BusinessFail)
+                .ok_or_else(|| {
+                    let all: Vec<&str> = BusinessCode::ALL.iter().map(|c| c.as_str()).collect();
+                    format!(
+                        "unknown business code {code:?}; use one of {}",
+                        all.join(", ")
+                    )
+                });
+        }
+        Scenario::SIMPLE
+            .iter()
+            .copied()
+            .find(|s| s.name() == name)
+            .ok_or_else(|| {
+                let all: Vec<String> = Scenario::SIMPLE.iter().map(Scenario::name).collect();
+                format!(
+                    "unknown scenario {name:?}; use one of {} or business-fail:CODE",
+                    all.join(", ")
+                )
+            })
+    }
+
+    /// True for business codes a device refuses before it even shows READY.
+    pub(crate) fn fails_before_ready(code: BusinessCode) -> bool {
+        matches!(
+            code,
+            BusinessCode::InvalidContract | BusinessCode::AccessDenied | BusinessCode::ParamIllegal
+        )
+    }
+}
+
+impl fmt::Display for Scenario {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
+/// How long the emulated customer and acquirer take. All zero-able for tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SimTiming {
+    /// Between two events.
+    pub step: Duration,
+    /// From READY until the customer presents the card.
+    pub card_wait: Duration,
+    /// From PENDING_SIGNATURE until the customer has signed.
+    pub signature: Duration,
+    /// From START_TRANSACTION until the acquirer answers.
+    pub authorise: Duration,
+    /// How long `no-card` waits; `None` uses the request's `paymentExpiryTime`.
+    pub card_timeout: Option<Duration>,
+    /// How long `hold-after-read` waits for a CommandCancel before it goes on.
+    pub hold: Duration,
+}
+
+impl SimTiming {
+    /// A plausible customer at a counter.
+    pub fn realistic() -> SimTiming {
+        SimTiming {
+            step: Duration::from_millis(400),
+            card_wait: Duration::from_millis(1500),
+            signature: Duration::from_secs(3),
+            authorise: Duration::from_millis(1200),
+            card_timeout: None,
+            hold: Duration::from_secs(30),
+        }
+    }
+
+    /// No delays at all (the waits that end on an event, `no-card` and `hold-after-read`,
+    /// still wait for it).
+    pub fn instant() -> SimTiming {
+        SimTiming {
+            step: Duration::ZERO,
+            card_wait: Duration::ZERO,
+            signature: Duration::ZERO,
+            authorise: Duration::ZERO,
+            card_timeout: None,
+            hold: Duration::from_secs(30),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_scenario_name_reads_back() {
+        for s in Scenario::SIMPLE {
+            assert_eq!(Scenario::parse(&s.name()), Ok(*s));
+        }
+        for c in BusinessCode::ALL {
+            let s = Scenario::BusinessFail(*c);
+            assert_eq!(Scenario::parse(&s.name()), Ok(s));
+        }
+        assert!(Scenario::parse("happy-ish")
+            .unwrap_err()
+            .contains("no-card"));
+        assert!(Scenario::parse("business-fail:NOPE")
+            .unwrap_err()
+            .contains("PROCESS_FAIL"));
+    }
+}

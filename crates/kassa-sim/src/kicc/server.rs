@@ -1,0 +1,342 @@
+//! The bridge side of the protocol on a real TCP socket: accepts POS connections, answers
+//! `init` and pings, and hands each command to the device (`purchase` for Purchase and
+//! CommandCancel, `refund` for PurchaseCancel, the log for GetLastTransaction).
+
+use super::device::{to_value, Device, Out, Received, RunningTx, TxRecord};
+use super::purchase::{self, Ctx};
+use super::refund;
+use super::scenario::{Scenario, SimTiming};
+use kassa_kicc::codec::{read_frame, write_frame, LineError};
+use kassa_kicc::codes::InitCode;
+use kassa_kicc::wire::{
+    Frame, CMD_COMMAND_CANCEL, CMD_GET_LAST_TRANSACTION, CMD_PURCHASE, CMD_PURCHASE_CANCEL,
+    PROVIDER,
+};
+use serde_json::Value;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, oneshot, Notify};
+use tokio::task::AbortHandle;
+
+/// A running emulated KICC device with its bridge, for tests and the `kassa-sim` binary.
+/// Stops (closing every connection) on [`KiccSim::stop`] or when dropped.
+#[derive(Debug)]
+pub struct KiccSim {
+    addr: SocketAddr,
+    dev: Arc<Device>,
+    tasks: Arc<Mutex<Vec<AbortHandle>>>,
+}
+
+impl KiccSim {
+    /// Starts on 127.0.0.1 with a free port, running [`Scenario::Happy`] unless told otherwise.
+    pub async fn start(timing: SimTiming) -> std::io::Result<KiccSim> {
+        KiccSim::bind("127.0.0.1:0", timing, Scenario::Happy).await
+    }
+
+    /// Starts on `addr` with `default` for every command no scenario was pushed for.
+    pub async fn bind(
+        addr: &str,
+        timing: SimTiming,
+        default: Scenario,
+    ) -> std::io::Result<KiccSim> {
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let dev = Arc::new(Device::new(timing, default));
+        let tasks = Arc::new(Mutex::new(Vec::new()));
+        let accept = tokio::spawn(accept_loop(listener, dev.clone(), tasks.clone()));
+        track(&tasks, accept.abort_handle());
+        Ok(KiccSim { addr, dev, tasks })
+    }
+
+    /// Where the bridge listens.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Queues `s` for the next Purchase or PurchaseCancel (first in, first used).
+    pub fn push_scenario(&self, s: Scenario) {
+        self.dev.lock().queue.push_back(s);
+    }
+
+    /// The scenario used when the queue is empty.
+    pub fn set_default_scenario(&self, s: Scenario) {
+        self.dev.lock().default_scenario = s;
+    }
+
+    /// Changes how fast the emulated customer and acquirer are.
+    pub fn set_timing(&self, t: SimTiming) {
+        self.dev.lock().timing = t;
+    }
+
+    /// Every Purchase and PurchaseCancel the device processed, oldest first.
+    pub fn transactions(&self) -> Vec<TxRecord> {
+        self.dev.lock().log.clone()
+    }
+
+    /// Every command received, oldest first.
+    pub fn commands(&self) -> Vec<Received> {
+        self.dev.lock().received.clone()
+    }
+
+    /// Stops listening and closes every connection.
+    pub async fn stop(self) {
+        // Drop does the work; this makes the end of a test explicit.
+    }
+}
+
+impl Drop for KiccSim {
+    fn drop(&mut self) {
+        for t in lock(&self.tasks).drain(..) {
+            t.abort();
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Keeps `h` to abort on stop, forgetting tasks that already ended.
+fn track(tasks: &Mutex<Vec<AbortHandle>>, h: AbortHandle) {
+    let mut t = lock(tasks);
+    t.retain(|h| !h.is_finished());
+    t.push(h);
+}
+
+async fn accept_loop(listener: TcpListener, dev: Arc<Device>, tasks: Arc<Mutex<Vec<AbortHandle>>>) {
+    loop {
+        match listener.accept().await {
+            Ok((stream, peer)) => {
+                tracing::info!(%peer, "KICC bridge: POS connected");
+                let t = tokio::spawn(serve(stream, dev.clone(), tasks.clone()));
+                track(&tasks, t.abort_handle());
+            }
+            Err(e) => tracing::warn!(error = %e, "KICC bridge: accept failed"),
+        }
+    }
+}
+
+async fn serve(stream: TcpStream, dev: Arc<Device>, tasks: Arc<Mutex<Vec<AbortHandle>>>) {
+    let (read, mut write) = stream.into_split();
+    let (out, mut rx) = mpsc::unbounded_channel::<Out>();
+    let (closed_tx, mut closed) = oneshot::channel::<()>();
+    let writer = tokio::spawn(async move {
+        while let Some(msg) = rx.recv().await {
+            let r = match msg {
+                Out::Frame(f) => write_frame(&mut write, &f).await,
+                Out::Raw(line) => write
+                    .write_all(format!("{line}\n").as_bytes())
+                    .await
+                    .map_err(LineError::from),
+                Out::Close => break,
+            };
+            if r.is_err() {
+                break;
+            }
+        }
+        let _ = write.shutdown().await;
+        let _ = closed_tx.send(());
+    });
+    track(&tasks, writer.abort_handle());
+    let mut reader = BufReader::new(read);
+    let mut buf = Vec::new();
+    let mut initialised = false;
+    loop {
+        let frame = tokio::select! {
+            f = read_frame(&mut reader, &mut buf) => f,
+            _ = &mut closed => break,
+        };
+        match frame {
+            Ok(f) => handle(f, &dev, &out, &tasks, &mut initialised),
+            Err(LineError::Malformed(e)) => {
+                tracing::warn!(error = e, "KICC bridge: ignoring a bad line")
+            }
+            Err(e) => {
+                tracing::info!(error = %e, "KICC bridge: POS connection ended");
+                break;
+            }
+        }
+    }
+}
+
+fn handle(
+    f: Frame,
+    dev: &Arc<Device>,
+    out: &mpsc::UnboundedSender<Out>,
+    tasks: &Arc<Mutex<Vec<AbortHandle>>>,
+    initialised: &mut bool,
+) {
+    let send = |f: Frame| {
+        let _ = out.send(Out::Frame(f));
+    };
+    match f {
+        Frame::Init {
+            id,
+            provider,
+            merchant_id,
+        } => {
+            let ok = provider == PROVIDER && !merchant_id.trim().is_empty();
+            *initialised = ok;
+            let code = if ok {
+                InitCode::InitSuccess
+            } else {
+                InitCode::InitParamError
+            };
+            send(Frame::InitResult {
+                id,
+                code: code.as_str().into(),
+                message: String::new(),
+            });
+        }
+        Frame::Ping => send(Frame::Pong),
+        Frame::Command {
+            id,
+            command,
+            params,
+            timeout_seconds,
+        } => {
+            dev.lock().received.push(Received {
+                command: command.clone(),
+                params: params.clone(),
+                timeout_seconds,
+            });
+            if !*initialised {
+                return send(failed(
+                    id,
+                    "CommandInvalid",
+                    "Call init before sending commands",
+                ));
+            }
+            match command.as_str() {
+                CMD_PURCHASE => start_purchase(dev, out, tasks, id, params),
+                CMD_COMMAND_CANCEL => purchase::command_cancel(dev, out, id),
+                CMD_PURCHASE_CANCEL => {
+                    if let Some(t) = refund::start(dev, out, id, params) {
+                        track(tasks, t);
+                    }
+                }
+                CMD_GET_LAST_TRANSACTION => send(last_transaction(dev, id)),
+                other => send(failed(
+                    id,
+                    "CommandNotSupport",
+                    &format!("{other} is not a KICC command"),
+                )),
+            }
+        }
+        Frame::Pong | Frame::Other => {}
+        Frame::InitResult { .. }
+        | Frame::Event { .. }
+        | Frame::Success { .. }
+        | Frame::CommandFailed { .. }
+        | Frame::BusinessFailed { .. } => {
+            tracing::info!("KICC bridge: ignoring a device-side frame from the POS")
+        }
+    }
+}
+
+/// A `commandFailed` frame.
+pub(crate) fn failed(id: String, code: &str, message: &str) -> Frame {
+    Frame::CommandFailed {
+        id,
+        error_code: code.into(),
+        error_message: message.into(),
+    }
+}
+
+/// A `businessFailed` frame with only a result.
+pub(crate) fn business(id: String, request_id: &str, code: &str, message: &str) -> Frame {
+    Frame::BusinessFailed {
+        id,
+        response_data: serde_json::json!({
+            "requestId": request_id,
+            "result": {"resultCode": code, "resultMessage": message},
+            "acquirerInfo": {}
+        }),
+    }
+}
+
+fn start_purchase(
+    dev: &Arc<Device>,
+    out: &mpsc::UnboundedSender<Out>,
+    tasks: &Arc<Mutex<Vec<AbortHandle>>>,
+    id: String,
+    params: Value,
+) {
+    let send = |f: Frame| {
+        let _ = out.send(Out::Frame(f));
+    };
+    let mut st = dev.lock();
+    if st.is_busy() {
+        return send(failed(
+            id,
+            "CommandDeviceBusy",
+            "The device is executing another command",
+        ));
+    }
+    let scenario = st.next_scenario();
+    if scenario == Scenario::Busy {
+        return send(failed(
+            id,
+            "CommandDeviceBusy",
+            "The device is executing another command",
+        ));
+    }
+    let (asked, expiry) = match refund::asked_purchase(&params) {
+        Ok(a) => a,
+        Err(m) => {
+            let rid = params
+                .get("requestId")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            return send(business(id, rid, "PARAM_ILLEGAL", &m));
+        }
+    };
+    if !st.seen.insert(asked.request_id.clone()) {
+        let m = "There is an existing order with the same requestId";
+        return send(business(id, &asked.request_id, "REPEAT_REQ_REJECT", m));
+    }
+    let (wake, refused) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    st.running = Some(RunningTx {
+        command_id: id.clone(),
+        out: out.clone(),
+        card_read: false,
+        cancelled: false,
+        wake: wake.clone(),
+        refused: refused.clone(),
+    });
+    let ctx = Ctx {
+        dev: dev.clone(),
+        out: out.clone(),
+        id,
+        timing: st.timing,
+        wake,
+        refused,
+    };
+    drop(st);
+    let t = tokio::spawn(purchase::run(ctx, asked, scenario, expiry));
+    track(tasks, t.abort_handle());
+}
+
+fn last_transaction(dev: &Device, id: String) -> Frame {
+    let st = dev.lock();
+    if st.is_busy() {
+        return failed(
+            id,
+            "CommandDeviceBusy",
+            "The device is executing another command",
+        );
+    }
+    match st.last() {
+        Some(tx) => {
+            let mut r = tx.response.clone();
+            r.response_command = Some(tx.command.to_string());
+            Frame::Success {
+                id,
+                response_data: to_value(&r),
+            }
+        }
+        None => business(id, "", "PROCESS_FAIL", "No transaction on this device yet"),
+    }
+}

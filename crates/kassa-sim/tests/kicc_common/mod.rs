@@ -1,0 +1,156 @@
+//! Shared set-up of the KICC driver ↔ emulator tests: a device on 127.0.0.1:0, a driver
+//! pointed at it, and the checks every test repeats (events as the UI sees them, and that the
+//! driver's outcome agrees with the device's transaction log).
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use kassa_core::{
+    Countdown, Currency, Money, PayOutcome, PayRequest, Phase, RequestId, SystemClock,
+    TerminalEvent, Timing,
+};
+use kassa_kicc::{Kicc, KiccConfig};
+use kassa_sim::kicc::{KiccSim, SimTiming, TxRecord, TxResult};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A device and a driver talking to it.
+pub struct Rig {
+    pub sim: KiccSim,
+    pub kicc: Kicc,
+}
+
+pub fn config(sim: &KiccSim, timing: Timing) -> KiccConfig {
+    KiccConfig {
+        host: "127.0.0.1".into(),
+        port: sim.addr().port(),
+        merchant_id: "M-KASSA-01".into(),
+        acquirer_terminal_id: "0788888".into(),
+        registration_no: "0216001234".into(),
+        payment_expiry_secs: 30,
+        timing,
+    }
+}
+
+/// Default vendor timeouts, so nothing here times out unless a test shortens them.
+pub async fn rig() -> Rig {
+    rig_with(KiccConfig::default_timing()).await
+}
+
+pub async fn rig_with(timing: Timing) -> Rig {
+    let sim = KiccSim::start(SimTiming::instant())
+        .await
+        .expect("emulator starts");
+    let kicc = driver(&sim, timing);
+    Rig { sim, kicc }
+}
+
+/// Another driver for the same device (a restarted POS).
+pub fn driver(sim: &KiccSim, timing: Timing) -> Kicc {
+    Kicc::new(config(sim, timing), Arc::new(SystemClock)).expect("valid settings")
+}
+
+pub fn krw(won: i64) -> Money {
+    Money::new(won, Currency::KRW)
+}
+
+pub fn id(s: &str) -> RequestId {
+    RequestId::parse(s).expect("valid id")
+}
+
+pub fn pay_req(request_id: &str, won: i64) -> PayRequest {
+    PayRequest {
+        request_id: id(request_id),
+        order_id: id(&format!("O{request_id}")),
+        amount: krw(won),
+        tax: krw(won / 11),
+        tip: krw(0),
+        installments: 0,
+        description: "coffee".into(),
+        cashier: "kim".into(),
+    }
+}
+
+/// An event as the UI receives it: vendor code, phase, countdown, whether cancel is offered.
+pub type Seen = (String, Phase, Countdown, bool);
+
+pub fn seen(events: &[TerminalEvent]) -> Vec<Seen> {
+    events
+        .iter()
+        .map(|e| {
+            (
+                e.vendor_code.clone(),
+                e.phase.clone(),
+                e.countdown,
+                e.can_cancel,
+            )
+        })
+        .collect()
+}
+
+pub fn ev(code: &str, phase: Phase, countdown: Countdown, can_cancel: bool) -> Seen {
+    (code.to_string(), phase, countdown, can_cancel)
+}
+
+/// READY … START_TRANSACTION of an unsigned purchase as the UI sees it.
+pub fn happy_events() -> Vec<Seen> {
+    vec![
+        ev("READY", Phase::WaitingForCard, Countdown::Start(30), true),
+        ev("CARD_DETECTED", Phase::CardDetected, Countdown::Keep, true),
+        ev(
+            "CARD_READ_COMPLETED",
+            Phase::CardRead,
+            Countdown::Keep,
+            false,
+        ),
+        ev(
+            "START_TRANSACTION",
+            Phase::Authorising,
+            Countdown::Stop,
+            false,
+        ),
+    ]
+}
+
+/// Purchases of `request_id` that charged the card, per the device.
+pub fn charges(sim: &KiccSim, request_id: &str) -> Vec<TxRecord> {
+    sim.transactions()
+        .into_iter()
+        .filter(|t| t.command == "Purchase" && t.request_id == request_id)
+        .filter(|t| matches!(t.result, TxResult::Approved { .. }))
+        .collect()
+}
+
+/// The driver's final word agrees with the device: an approval is a charge the device made
+/// (same approval number), a decline is no charge. `Unknown` is settled by recovery instead.
+pub fn assert_agrees(sim: &KiccSim, request_id: &str, outcome: &PayOutcome) {
+    let charged = charges(sim, request_id);
+    match outcome {
+        PayOutcome::Approved(a) => {
+            assert_eq!(
+                charged.len(),
+                1,
+                "an approval must be one charge on the device"
+            );
+            let TxResult::Approved { approval_num, .. } = &charged[0].result else {
+                unreachable!()
+            };
+            assert_eq!(a.receipt.approval_code.as_ref(), Some(approval_num));
+        }
+        PayOutcome::Declined(d) => {
+            assert!(
+                charged.is_empty(),
+                "declined ({}) but the device charged {charged:?}",
+                d.code
+            )
+        }
+        PayOutcome::Unknown { .. } => {}
+    }
+}
+
+/// A short timeout for tests where the device never answers.
+pub fn short_pay() -> Timing {
+    Timing {
+        pay: Duration::from_millis(300),
+        ..KiccConfig::default_timing()
+    }
+}
