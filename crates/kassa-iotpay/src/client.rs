@@ -19,8 +19,10 @@ pub(crate) enum PostError {
     Unreachable(String),
     /// Sent, but no complete answer in time.
     Timeout,
-    /// Sent, and the connection broke or the answer was not HTTP success.
+    /// Sent, and the connection broke before a complete answer.
     Lost(String),
+    /// Sent, and the answer was an HTTP error status (its body is not read as an answer).
+    Status(u16),
 }
 
 /// A parsed answer and how its signature checked out.
@@ -81,10 +83,7 @@ pub(crate) async fn post(
     let status = resp.status();
     let text = resp.text().await.map_err(|e| classify(&e))?;
     if !status.is_success() {
-        return Err(PostError::Lost(format!(
-            "the cloud answered HTTP {}",
-            status.as_u16()
-        )));
+        return Err(PostError::Status(status.as_u16()));
     }
     Ok(text)
 }

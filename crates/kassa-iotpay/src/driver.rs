@@ -241,6 +241,7 @@ fn post_failure(e: PostError, what: &str, timeout: Duration) -> String {
             timeout.as_secs_f32()
         ),
         PostError::Lost(why) => format!("the {what} to IOT Pay failed ({why})"),
+        PostError::Status(code) => format!("IOT Pay answered the {what} with HTTP {code}"),
     }
 }
 
@@ -348,6 +349,16 @@ impl Terminal for IotPay {
                 tracing::warn!(mch_order_no = order_no, waited_ms, error = %why, "IOT Pay create_order lost; recovery will query the order");
                 Ok(PayOutcome::Unknown {
                     reason: UnknownReason::ConnectionLost(why),
+                })
+            }
+            Err(PostError::Status(code)) => {
+                tracing::warn!(
+                    mch_order_no = order_no,
+                    code,
+                    "IOT Pay answered create_order with an HTTP error; recovery will query the order"
+                );
+                Ok(PayOutcome::Unknown {
+                    reason: UnknownReason::Malformed(format!("HTTP {code} instead of an answer")),
                 })
             }
         }
