@@ -21,13 +21,20 @@ pub struct Rig {
 
 pub fn config(sim: &KiccSim, timing: Timing) -> KiccConfig {
     KiccConfig {
+        timing,
+        ..config_for_port(sim.addr().port())
+    }
+}
+
+pub fn config_for_port(port: u16) -> KiccConfig {
+    KiccConfig {
         host: "127.0.0.1".into(),
-        port: sim.addr().port(),
+        port,
         merchant_id: "M-KASSA-01".into(),
         acquirer_terminal_id: "0788888".into(),
         registration_no: "0216001234".into(),
         payment_expiry_secs: 30,
-        timing,
+        timing: KiccConfig::default_timing(),
     }
 }
 
