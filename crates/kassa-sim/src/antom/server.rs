@@ -1,0 +1,435 @@
+//! The simulated N950 on the wire: an HTTP/1.1 server (hyper) that checks each request the
+//! way the terminal does — POST only, `Client-Id` is the SN, the POS signature verifies with
+//! the POS public key, the envelope opens with the terminal private key — and answers signed
+//! with the terminal key and encrypted to the POS key, with a `Response-Time` header. The
+//! crypto is kassa-antom's own [`Codec`]; only the roles are reversed.
+//!
+//! hyper is used directly (not through axum) because one behaviour needs to close a
+//! connection without any response, which a service does by returning an error.
+
+use super::behaviour::{Behaviour, Control, RefundBehaviour};
+use super::store::{failure, Delivery, Reply, SimPayment, SimRefund, Store};
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use kassa_antom::protocol::{Codec, Envelope, MessageMeta, OpenError, PrivateKey, PublicKey};
+use kassa_antom::transport::header;
+use kassa_antom::wire::{self, path};
+use kassa_core::clock::iso_millis;
+use kassa_core::{Clock, SystemClock};
+use serde::de::DeserializeOwned;
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::{JoinHandle, JoinSet};
+
+/// How the simulated terminal is set up.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// Where to listen (port 0 picks a free port).
+    pub listen: SocketAddr,
+    /// The terminal's serial number; requests must carry it as `Client-Id`.
+    pub client_id: String,
+    /// The POS public key: verifies requests, receives the answers' AES keys.
+    pub pos_public_key: PublicKey,
+    /// The terminal private key: signs answers, unwraps the requests' AES keys.
+    pub terminal_private_key: PrivateKey,
+    /// Envelope profile, as configured on the POS.
+    pub envelope: Envelope,
+    /// Customer Mode (decides the refund rules).
+    pub customer_mode: bool,
+    /// What diagnosis reports at start.
+    pub diagnosis_ready: bool,
+}
+
+impl SimConfig {
+    /// Loopback on a free port, `gcm`, Customer Mode off, ready.
+    pub fn new(
+        client_id: &str,
+        pos_public_key: PublicKey,
+        terminal_private_key: PrivateKey,
+    ) -> SimConfig {
+        SimConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            client_id: client_id.to_string(),
+            pos_public_key,
+            terminal_private_key,
+            envelope: Envelope::Gcm,
+            customer_mode: false,
+            diagnosis_ready: true,
+        }
+    }
+}
+
+/// The closing of a connection without a response (returned by the service to hyper).
+#[derive(Debug)]
+struct Dropped;
+
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped on purpose")
+    }
+}
+
+impl std::error::Error for Dropped {}
+
+struct Shared {
+    codec: Codec,
+    client_id: String,
+    clock: SystemClock,
+    store: Mutex<Store>,
+    pay_queue: Mutex<VecDeque<Behaviour>>,
+    refund_queue: Mutex<VecDeque<RefundBehaviour>>,
+    diagnosis_ready: AtomicBool,
+    /// Refunds held `PENDING` that settle later; aborted at shutdown.
+    settlements: Mutex<JoinSet<()>>,
+}
+
+/// Locks, taking the data even if a panicking thread poisoned it (the sim keeps answering).
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Starts simulated terminals.
+#[derive(Debug)]
+pub struct AntomSim;
+
+impl AntomSim {
+    /// Binds `cfg.listen` and serves until the handle is shut down or dropped.
+    pub async fn start(cfg: SimConfig) -> std::io::Result<AntomSimHandle> {
+        let listener = TcpListener::bind(cfg.listen).await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            codec: Codec::new(cfg.terminal_private_key, cfg.pos_public_key, cfg.envelope),
+            client_id: cfg.client_id,
+            clock: SystemClock,
+            store: Mutex::new(Store::new(cfg.customer_mode)),
+            pay_queue: Mutex::new(VecDeque::new()),
+            refund_queue: Mutex::new(VecDeque::new()),
+            diagnosis_ready: AtomicBool::new(cfg.diagnosis_ready),
+            settlements: Mutex::new(JoinSet::new()),
+        });
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let task = tokio::spawn(serve(listener, shared.clone(), stop_rx));
+        tracing::info!(%addr, envelope = cfg.envelope.as_str(), "antom simulator listening");
+        Ok(AntomSimHandle {
+            addr,
+            shared,
+            stop: stop_tx,
+            task: Some(task),
+        })
+    }
+}
+
+/// A running simulated terminal. Dropping it stops the server too.
+pub struct AntomSimHandle {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    stop: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for AntomSimHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AntomSimHandle")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AntomSimHandle {
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Queues what the next new payment does.
+    pub fn push(&self, b: Behaviour) {
+        lock(&self.shared.pay_queue).push_back(b);
+    }
+
+    /// Queues what the next new refund does.
+    pub fn push_refund(&self, b: RefundBehaviour) {
+        lock(&self.shared.refund_queue).push_back(b);
+    }
+
+    /// Sets `globalStatus` of diagnosis (`false` = the DiagnosisNotReady toggle).
+    pub fn set_diagnosis_ready(&self, ready: bool) {
+        self.shared.diagnosis_ready.store(ready, Ordering::SeqCst);
+    }
+
+    /// Applies one control instruction (what `POST /_sim/behaviour` does).
+    pub fn apply(&self, c: Control) {
+        apply(&self.shared, c);
+    }
+
+    /// Every payment the terminal recorded: how many times a card was charged.
+    pub fn payments(&self) -> Vec<SimPayment> {
+        lock(&self.shared.store).payments()
+    }
+
+    /// Every refund the terminal recorded.
+    pub fn refunds(&self) -> Vec<SimRefund> {
+        lock(&self.shared.store).refunds()
+    }
+
+    /// Stops accepting, closes open connections and waits for the server task.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+        lock(&self.shared.settlements).abort_all();
+    }
+}
+
+impl Drop for AntomSimHandle {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+        lock(&self.shared.settlements).abort_all();
+    }
+}
+
+fn apply(shared: &Shared, c: Control) {
+    tracing::info!(control = ?c, "antom simulator scripted");
+    match c {
+        Control::Pay(b) => lock(&shared.pay_queue).push_back(b),
+        Control::Refund(b) => lock(&shared.refund_queue).push_back(b),
+        Control::DiagnosisReady(r) => shared.diagnosis_ready.store(r, Ordering::SeqCst),
+    }
+}
+
+async fn serve(listener: TcpListener, shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
+    let mut conns = JoinSet::new();
+    loop {
+        tokio::select! {
+            _ = stop.changed() => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    let shared = shared.clone();
+                    conns.spawn(async move {
+                        let svc = service_fn(move |req| handle(shared.clone(), peer, req));
+                        if let Err(e) = http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await {
+                            tracing::debug!(%peer, error = %e, "antom simulator connection ended");
+                        }
+                    });
+                }
+                Err(e) => tracing::warn!(error = %e, "antom simulator accept failed"),
+            },
+            Some(_) = conns.join_next(), if !conns.is_empty() => {}
+        }
+    }
+    conns.abort_all();
+}
+
+type Answer = Result<Response<Full<Bytes>>, Dropped>;
+
+fn plain(status: StatusCode, text: String) -> Answer {
+    let mut r = Response::new(Full::new(Bytes::from(text)));
+    *r.status_mut() = status;
+    Ok(r)
+}
+
+async fn handle(shared: Arc<Shared>, peer: SocketAddr, req: Request<Incoming>) -> Answer {
+    let (parts, body) = req.into_parts();
+    let body = match body.collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => return Err(Dropped),
+    };
+    let path = parts.uri.path().to_string();
+    if path.starts_with("/_sim/") {
+        return control(&shared, peer, &parts.method, &path, &body);
+    }
+    let h = |name: &str| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let client_id = h(header::CLIENT_ID).unwrap_or_default();
+    let reply = if parts.method != Method::POST {
+        failure("F", "METHOD_NOT_SUPPORTED", "only POST is supported")
+    } else if client_id != shared.client_id {
+        failure("F", "CLIENT_INVALID", "Client-Id is not this terminal's SN")
+    } else {
+        let time = h(header::REQUEST_TIME).unwrap_or_default();
+        let meta = MessageMeta {
+            method: "POST",
+            path: &path,
+            client_id: &client_id,
+            time: &time,
+        };
+        let sig = h(header::SIGNATURE);
+        let enc = h(header::ENCRYPT);
+        match shared
+            .codec
+            .open(&meta, sig.as_deref(), enc.as_deref(), &body)
+        {
+            Ok(plain) => dispatch(&shared, &path, &plain),
+            Err(OpenError::BadSignature(why)) => failure("F", "INVALID_SIGNATURE", &why),
+            Err(OpenError::Undecryptable(why)) => failure("F", "INVALID_ENCRPT_DATA", &why),
+        }
+    };
+    deliver(&shared, &path, &client_id, reply).await
+}
+
+fn parse<T: DeserializeOwned>(plain: &[u8]) -> Result<T, Reply> {
+    serde_json::from_slice(plain).map_err(|e| failure("F", "PARAM_ILLEGAL", &e.to_string()))
+}
+
+fn dispatch(shared: &Shared, path: &str, plain: &[u8]) -> Reply {
+    let now = shared.clock.now();
+    let stamp = now.format("%Y%m%d%H%M%S").to_string();
+    let now = iso_millis(&now);
+    let result = match path {
+        path::DIAGNOSIS => Ok(diagnosis(shared)),
+        path::PAY => parse::<wire::PayRequest>(plain).map(|r| {
+            let next = || {
+                lock(&shared.pay_queue)
+                    .pop_front()
+                    .unwrap_or(Behaviour::Approve)
+            };
+            lock(&shared.store).pay(&r, next, &now, &stamp)
+        }),
+        path::INQUIRY_PAYMENT => parse(plain).map(|r| lock(&shared.store).inquiry(&r)),
+        path::REFUND => parse::<wire::RefundRequest>(plain).map(|r| {
+            let next = || {
+                lock(&shared.refund_queue)
+                    .pop_front()
+                    .unwrap_or(RefundBehaviour::Approve)
+            };
+            lock(&shared.store).refund(&r, next, &stamp)
+        }),
+        path::INQUIRY_REFUND => parse(plain).map(|r| lock(&shared.store).inquiry_refund(&r)),
+        _ => Ok(failure("F", "INVALID_API", "no such API")),
+    };
+    result.unwrap_or_else(|refusal| refusal)
+}
+
+fn diagnosis(shared: &Shared) -> Reply {
+    let ready = shared.diagnosis_ready.load(Ordering::SeqCst);
+    let yn = |b: bool| Some(if b { "Y" } else { "N" }.to_string());
+    let body = wire::DiagnosisResponse {
+        result: super::store::result("S", "SUCCESS", "success"),
+        network_status: yn(true),
+        printer_status: yn(true),
+        global_status: yn(ready),
+    };
+    Reply::now(body)
+}
+
+async fn deliver(shared: &Arc<Shared>, path: &str, client_id: &str, reply: Reply) -> Answer {
+    let code = reply.body["result"]["resultCode"]
+        .as_str()
+        .unwrap_or("-")
+        .to_string();
+    tracing::info!(path, code, delivery = ?reply.delivery, "antom simulator answers");
+    if let (Some(rid), Delivery::After(d)) = (&reply.settle_refund, &reply.delivery) {
+        let (rid, d, settle) = (rid.clone(), *d, shared.clone());
+        lock(&shared.settlements).spawn(async move {
+            tokio::time::sleep(d).await;
+            lock(&settle.store).settle_refund(&rid);
+        });
+    }
+    match reply.delivery {
+        Delivery::Drop => return Err(Dropped),
+        Delivery::After(d) => tokio::time::sleep(d).await,
+        Delivery::Now | Delivery::BadSignature | Delivery::Tampered => {}
+    }
+    let time = iso_millis(&shared.clock.now());
+    let meta = MessageMeta {
+        method: "POST",
+        path,
+        client_id,
+        time: &time,
+    };
+    let plaintext = reply.body.to_string();
+    let sealed = match shared.codec.seal(&meta, plaintext.as_bytes()) {
+        Ok(s) => s,
+        Err(e) => {
+            return plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("cannot seal: {e}"),
+            )
+        }
+    };
+    let (signature, body) = match reply.delivery {
+        Delivery::BadSignature => {
+            let wrong = MessageMeta {
+                time: "1970-01-01T00:00:00.000+00:00",
+                ..meta
+            };
+            match shared.codec.sign_body(&wrong, &sealed.body) {
+                Ok(s) => (s, sealed.body),
+                Err(e) => {
+                    return plain(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        format!("cannot sign: {e}"),
+                    )
+                }
+            }
+        }
+        Delivery::Tampered => {
+            let mut b = sealed.body;
+            let i = b.len() / 2;
+            b[i] = if b[i] == b'A' { b'B' } else { b'A' };
+            (sealed.signature, b)
+        }
+        Delivery::Now | Delivery::After(_) | Delivery::Drop => (sealed.signature, sealed.body),
+    };
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, header::JSON_UTF8)
+        .header(header::CLIENT_ID, client_id)
+        .header(header::RESPONSE_TIME, time.as_str())
+        .header(header::SIGNATURE, signature)
+        .header(header::ENCRYPT, sealed.encrypt)
+        .body(Full::new(Bytes::from(body)))
+        .or_else(|e| plain(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
+}
+
+/// `POST /_sim/behaviour` (a [`Control`] or a list of them) and `GET /_sim/payments`;
+/// loopback peers only.
+fn control(shared: &Shared, peer: SocketAddr, method: &Method, path: &str, body: &[u8]) -> Answer {
+    if !peer.ip().is_loopback() {
+        return plain(
+            StatusCode::FORBIDDEN,
+            "the control endpoint is for loopback only".into(),
+        );
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(Control),
+        Many(Vec<Control>),
+    }
+    match (method, path) {
+        (&Method::POST, "/_sim/behaviour") => match serde_json::from_slice::<OneOrMany>(body) {
+            Ok(OneOrMany::One(c)) => apply(shared, c),
+            Ok(OneOrMany::Many(cs)) => cs.into_iter().for_each(|c| apply(shared, c)),
+            Err(e) => return plain(StatusCode::BAD_REQUEST, format!("not a behaviour: {e}")),
+        },
+        (&Method::GET, "/_sim/payments") => {
+            let store = lock(&shared.store);
+            let all = serde_json::json!({"payments": store.payments(), "refunds": store.refunds()});
+            return plain(StatusCode::OK, all.to_string());
+        }
+        _ => {
+            return plain(
+                StatusCode::NOT_FOUND,
+                "POST /_sim/behaviour or GET /_sim/payments".into(),
+            )
+        }
+    }
+    plain(StatusCode::OK, "{\"ok\":true}".into())
+}
