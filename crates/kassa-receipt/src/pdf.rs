@@ -53,7 +53,7 @@ impl PdfRenderer {
 
     /// The PDF bytes of `layout`, one or more pages as wide as its paper.
     pub fn render(&self, layout: &Layout, title: &str) -> Vec<u8> {
-        let g = Geometry::new(&self.grid, layout.paper, layout.lines.len());
+        let g = Geometry::new(&self.grid, layout.paper);
         let mut doc = PdfDocument::new(title);
         let font_id = doc.add_font(&self.parsed);
         let pages: Vec<PdfPage> = layout
@@ -146,7 +146,7 @@ struct Geometry {
 }
 
 impl Geometry {
-    fn new(grid: &GridFont, paper: Paper, line_count: usize) -> Geometry {
+    fn new(grid: &GridFont, paper: Paper) -> Geometry {
         let cell_mm = paper.printable_mm() / paper.columns() as f32;
         let font_mm = cell_mm / grid.cell_em();
         let pitch_mm = font_mm * LINE_PITCH_EM;
@@ -159,7 +159,6 @@ impl Geometry {
         };
         let usable = if roll { MAX_ROLL_PAGE_MM } else { 297.0 } - 2.0 * margin;
         let lines_per_page = ((usable / pitch_mm).floor() as usize).max(1);
-        let _ = line_count;
         Geometry {
             font_mm,
             pitch_mm,

@@ -139,3 +139,22 @@ pub enum Document {
     /// A printer's test page.
     TestPage(TestPage),
 }
+
+impl Receipt {
+    /// A file and job name for the document, letters, digits, `_` and `-` only:
+    /// `sale_O2026..._customer`, `refund_R..._merchant`, `kiosk-wait_P...`,
+    /// `z-report_2026-11-21`, `test-page_20261121-0900`.
+    pub fn file_stem(&self) -> String {
+        let copy = |c: CopyFor| match c {
+            CopyFor::Customer => "customer",
+            CopyFor::Merchant => "merchant",
+        };
+        match &self.document {
+            Document::Sale(s) => format!("sale_{}_{}", s.order_id, copy(s.copy)),
+            Document::Refund(r) => format!("refund_{}_{}", r.refund_id, copy(r.copy)),
+            Document::KioskWait(w) => format!("kiosk-wait_{}", w.attempt_id),
+            Document::ZReport(z) => format!("z-report_{}", z.day.format("%Y-%m-%d")),
+            Document::TestPage(t) => format!("test-page_{}", t.at.format("%Y%m%d-%H%M")),
+        }
+    }
+}
