@@ -138,7 +138,8 @@ pub struct Attempt {
     /// The terminal's id for it once known (payment id, refund id), even from an answer that
     /// was not trusted.
     pub terminal_ref: Option<String>,
-    /// For refunds: why, as the manager typed it.
+    /// For refunds: why, as the manager typed it. For payments: why it was refused or could
+    /// not be sent (the diagnosis or request-phase detail); `None` otherwise.
     pub reason: Option<String>,
     /// When it was recorded (RFC 3339 with offset).
     pub created_at: String,
@@ -146,8 +147,12 @@ pub struct Attempt {
     pub sent_at: Option<String>,
     /// When it last changed.
     pub updated_at: String,
-    /// Summary of the last outcome (`{"kind": "approved" | "declined" | "unknown" | ...}`),
-    /// or `null` while there is none.
+    /// Summary of the last outcome, or `null` while there is none. Always has `kind`:
+    /// `approved` (`terminal_payment_id` or `terminal_refund_id`, `amount`; payments also
+    /// `paid_at` and `receipt`, a `CardReceipt`), `declined` (`decline`, a `Decline`),
+    /// `unknown` (`reason`, an `UnknownReason`, and `message`), `refused` / `request-failed`
+    /// (`detail`), `manager-resolved` (`paid`, `actor`, `evidence`, `terminal_ref`),
+    /// `recorded-on-terminal` (`actor`, `terminal_ref`, `note`).
     pub outcome: Value,
     /// For refunds: who asked for it.
     pub actor: Option<String>,
@@ -350,6 +355,7 @@ pub(crate) fn open_on_terminal(conn: &Connection, name: &str) -> Result<Vec<Atte
 #[derive(Debug, Default)]
 pub(crate) struct Change {
     pub sent_at: Option<String>,
+    pub reason: Option<String>,
     pub terminal_ref: Option<String>,
     pub outcome: Option<Value>,
 }
@@ -367,7 +373,8 @@ pub(crate) fn update(
         "UPDATE attempts SET state = ?2, updated_at = ?3,
                 sent_at = COALESCE(?4, sent_at),
                 terminal_ref = COALESCE(?5, terminal_ref),
-                outcome = COALESCE(?6, outcome)
+                outcome = COALESCE(?6, outcome),
+                reason = COALESCE(?7, reason)
          WHERE request_id = ?1",
         params![
             request_id,
@@ -375,7 +382,8 @@ pub(crate) fn update(
             now.text,
             change.sent_at,
             change.terminal_ref,
-            outcome
+            outcome,
+            change.reason
         ],
     )?;
     Ok(())

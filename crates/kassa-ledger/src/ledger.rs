@@ -256,9 +256,9 @@ impl Ledger {
         &self,
         r: &NewRefundAttempt,
         terminal_ref: &str,
-        evidence: &str,
+        note: &str,
     ) -> Result<Attempt> {
-        self.write(|tx, now| refunds::record_manual(tx, now, r, terminal_ref, evidence))
+        self.write(|tx, now| refunds::record_manual(tx, now, r, terminal_ref, note))
     }
 
     /// Refund attempts of a payment, oldest first.

@@ -2,15 +2,15 @@
 //! `succeeded`) and the refund limits, which are computed here from the ledger, counting
 //! refunds whose outcome is still unknown as if they had succeeded.
 
-use crate::attempts::{self, open_states, Attempt, AttemptKind, Change, NewRow};
-use crate::audit;
+use crate::attempts::{self, open_states, Attempt, AttemptKind, NewRow};
 use crate::codec::{self, Stamp};
 use crate::error::{LedgerError, Result};
 use crate::payments::{self, Payment};
+use crate::transition::{self, Transition};
 use kassa_core::{AttemptState, Money, RequestId};
 use rusqlite::{params, Connection, Transaction};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// Schema version 1 of `refunds`.
 pub(crate) const V1: &str = "
@@ -154,58 +154,24 @@ pub(crate) fn begin(tx: &Transaction<'_>, now: &Stamp, r: &NewRefundAttempt) -> 
     )
 }
 
-/// Records a refund a manager already made on the terminal itself (terminals whose API does
-/// not refund): the same limits as [`begin`], then the attempt goes straight to `succeeded`
-/// with the terminal's reference, a `recorded_manually` journal entry and a `manual_refund`
-/// audit entry, all in the caller's transaction. Nothing is sent anywhere.
+/// Records a refund a manager already made on the terminal itself: [`begin`] with its
+/// limits, then `Transition::RecordedOnTerminal`, in the caller's one transaction, so no
+/// unsent refund attempt is ever left behind.
 pub(crate) fn record_manual(
     tx: &Transaction<'_>,
     now: &Stamp,
     r: &NewRefundAttempt,
     terminal_ref: &str,
-    evidence: &str,
+    note: &str,
 ) -> Result<Attempt> {
-    let reference = terminal_ref.trim();
-    if reference.is_empty() {
+    if terminal_ref.trim().is_empty() {
         return Err(LedgerError::TerminalRefRequired);
     }
     let a = begin(tx, now, r)?;
-    let detail = json!({
-        "kind": "manual-refund", "actor": r.actor, "evidence": evidence,
-        "terminal_ref": reference,
-    });
-    insert_succeeded(
-        tx,
-        now,
-        &a,
-        reference,
-        &json!({"resolved_by": r.actor, "evidence": evidence}),
-    )?;
-    let change = Change {
-        terminal_ref: Some(reference.to_string()),
-        outcome: Some(detail.clone()),
-        ..Change::default()
+    let t = Transition::RecordedOnTerminal {
+        actor: r.actor.clone(),
+        terminal_ref: terminal_ref.to_string(),
+        note: note.to_string(),
     };
-    let (from, to) = (AttemptState::Created, AttemptState::Succeeded);
-    attempts::update(tx, now, &a.request_id, to, &change)?;
-    attempts::append_journal(
-        tx,
-        now,
-        &a.request_id,
-        from,
-        to,
-        "recorded_manually",
-        &detail,
-    )?;
-    let mut audit_detail = detail;
-    if let Value::Object(m) = &mut audit_detail {
-        m.insert("request_id".into(), json!(a.request_id));
-        m.insert("payment_request_id".into(), json!(a.payment_request_id));
-        m.insert("order_id".into(), json!(a.order_id));
-        m.insert("amount".into(), json!(a.amount));
-        m.insert("reason".into(), json!(a.reason));
-    }
-    audit::insert(tx, now, &r.actor, "manual_refund", &audit_detail)?;
-    crate::orders::refresh_status(tx, now, &a.order_id)?;
-    attempts::require(tx, &a.request_id)
+    transition::apply(tx, now, &a.request_id, t)
 }

@@ -11,8 +11,8 @@ use crate::orders;
 use crate::payments::{self, Payment};
 use crate::refunds;
 use kassa_core::{
-    Approval, AttemptMachine, AttemptState, CardReceipt, Decline, Money, RefundApproval,
-    UnknownReason,
+    Approval, AttemptMachine, AttemptState, CardReceipt, Decline, IllegalTransition, Money,
+    RefundApproval, UnknownReason,
 };
 use rusqlite::Transaction;
 use serde::{Deserialize, Serialize};
@@ -63,6 +63,19 @@ pub enum Transition {
         /// The terminal's payment or refund id, as the manager typed it.
         terminal_ref: Option<String>,
     },
+    /// Refunds only: a manager made this refund on the terminal itself (terminals whose API
+    /// does not refund): `created` → `succeeded`, with the terminal's reference (required)
+    /// and an audit entry `manual_refund`. [`AttemptMachine`] has no method for this move,
+    /// since no terminal call is involved; the ledger allows it only from `created`.
+    /// `Ledger::record_manual_refund` does the begin and this step in one transaction.
+    RecordedOnTerminal {
+        /// The manager's login.
+        actor: String,
+        /// The refund's reference as the terminal shows or printed it.
+        terminal_ref: String,
+        /// What the manager noted (slip number, reason).
+        note: String,
+    },
 }
 
 impl Transition {
@@ -78,6 +91,7 @@ impl Transition {
             Transition::Lost(_) => "lost",
             Transition::Escalated => "escalate",
             Transition::ManagerResolved { .. } => "manager_resolved",
+            Transition::RecordedOnTerminal { .. } => "recorded_on_terminal",
         }
     }
 
@@ -92,6 +106,13 @@ impl Transition {
             Transition::Lost(_) => m.lost(),
             Transition::Escalated => m.escalate(),
             Transition::ManagerResolved { paid, .. } => m.manager_resolved(*paid),
+            Transition::RecordedOnTerminal { .. } => match m.state() {
+                AttemptState::Created => Ok(AttemptState::Succeeded),
+                from => Err(IllegalTransition {
+                    from,
+                    event: self.event(),
+                }),
+            },
         }?)
     }
 }
@@ -119,6 +140,26 @@ fn require_amount(a: &Attempt, got: Money) -> Result<()> {
     }
 }
 
+/// For a payment that was refused or could not be sent, the detail becomes its `reason` (a
+/// refund's reason is the manager's memo and stays).
+fn failure_reason(a: &Attempt, detail: &str) -> Option<String> {
+    (a.kind == AttemptKind::Payment).then(|| detail.to_string())
+}
+
+/// An audit entry's detail: the outcome plus what identifies the attempt.
+fn audit_detail(outcome: &Value, a: &Attempt) -> Value {
+    let mut d = outcome.clone();
+    if let Value::Object(m) = &mut d {
+        m.insert("request_id".into(), json!(a.request_id));
+        m.insert("attempt_kind".into(), json!(a.kind));
+        m.insert("order_id".into(), json!(a.order_id));
+        m.insert("payment_request_id".into(), json!(a.payment_request_id));
+        m.insert("amount".into(), json!(a.amount));
+        m.insert("from".into(), json!(a.state));
+    }
+    d
+}
+
 /// Applies `t` to the attempt `request_id` inside `tx` and returns the attempt as it now is.
 pub(crate) fn apply(
     tx: &Transaction<'_>,
@@ -139,10 +180,12 @@ pub(crate) fn apply(
         }
         Transition::DiagnoseFailed { detail } => {
             change.outcome = Some(json!({"kind": "refused", "detail": detail}));
+            change.reason = failure_reason(&a, &detail);
             json!({ "detail": detail })
         }
         Transition::RequestFailed { detail } => {
             change.outcome = Some(json!({"kind": "request-failed", "detail": detail}));
+            change.reason = failure_reason(&a, &detail);
             json!({ "detail": detail })
         }
         Transition::Approved(ap) => {
@@ -150,8 +193,7 @@ pub(crate) fn apply(
             require_amount(&a, ap.amount)?;
             let summary = json!({
                 "kind": "approved", "terminal_payment_id": ap.terminal_payment_id,
-                "amount": ap.amount, "paid_at": ap.paid_at,
-                "approval_code": ap.receipt.approval_code,
+                "amount": ap.amount, "paid_at": ap.paid_at, "receipt": ap.receipt,
             });
             change.terminal_ref = Some(ap.terminal_payment_id.clone());
             change.outcome = Some(summary.clone());
@@ -184,9 +226,7 @@ pub(crate) fn apply(
             summary
         }
         Transition::Declined(d) => {
-            let v = json!({
-                "kind": "declined", "code": d.code, "message": d.message, "retryable": d.retryable,
-            });
+            let v = json!({ "kind": "declined", "decline": d });
             change.outcome = Some(v.clone());
             v
         }
@@ -215,15 +255,28 @@ pub(crate) fn apply(
             }
             change.terminal_ref = typed;
             change.outcome = Some(v.clone());
-            let mut audit_detail = v.clone();
-            if let Value::Object(m) = &mut audit_detail {
-                m.insert("request_id".into(), json!(a.request_id));
-                m.insert("attempt_kind".into(), json!(a.kind));
-                m.insert("order_id".into(), json!(a.order_id));
-                m.insert("amount".into(), json!(a.amount));
-                m.insert("from".into(), json!(a.state));
+            audit::insert(tx, now, &actor, "manager_resolved", &audit_detail(&v, &a))?;
+            v
+        }
+        Transition::RecordedOnTerminal {
+            actor,
+            terminal_ref,
+            note,
+        } => {
+            require_kind(&a, AttemptKind::Refund, event)?;
+            let reference = terminal_ref.trim().to_string();
+            if reference.is_empty() {
+                return Err(LedgerError::TerminalRefRequired);
             }
-            audit::insert(tx, now, &actor, "manager_resolved", &audit_detail)?;
+            let v = json!({
+                "kind": "recorded-on-terminal", "actor": actor, "terminal_ref": reference,
+                "note": note,
+            });
+            let vendor_data = json!({ "recorded_by": actor, "note": note });
+            refunds::insert_succeeded(tx, now, &a, &reference, &vendor_data)?;
+            change.terminal_ref = Some(reference);
+            change.outcome = Some(v.clone());
+            audit::insert(tx, now, &actor, "manual_refund", &audit_detail(&v, &a))?;
             v
         }
     };

@@ -388,3 +388,42 @@ fn non_final_attempts_are_listed_oldest_first_for_recovery() {
         ]
     );
 }
+
+#[test]
+fn the_outcome_carries_the_decline_and_the_receipt_as_core_types() {
+    let (ledger, clock) = memory();
+    paid_order(&ledger, &clock, "O1", "P1", 4500);
+    let a = ledger.attempt("P1").unwrap().unwrap();
+    let receipt: kassa_core::CardReceipt =
+        serde_json::from_value(a.outcome["receipt"].clone()).unwrap();
+    assert_eq!(receipt.approval_code.as_deref(), Some("30012345"));
+
+    order(&ledger, "O2", 4500);
+    begin_pay(&ledger, "P2", "O2", 4500);
+    ledger.transition("P2", Transition::DiagnosedOk).unwrap();
+    let d = Decline {
+        code: "USER_BALANCE_NOT_ENOUGH".into(),
+        message: "low".into(),
+        retryable: false,
+    };
+    let a = ledger
+        .transition("P2", Transition::Declined(d.clone()))
+        .unwrap();
+    let back: Decline = serde_json::from_value(a.outcome["decline"].clone()).unwrap();
+    assert_eq!(back, d, "the UI reads the decline back exactly");
+
+    begin_pay(&ledger, "P3", "O2", 4500);
+    let a = ledger
+        .transition(
+            "P3",
+            Transition::DiagnoseFailed {
+                detail: "printer cover open".into(),
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        a.reason.as_deref(),
+        Some("printer cover open"),
+        "a refused payment says why"
+    );
+}

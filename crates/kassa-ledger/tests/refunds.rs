@@ -298,7 +298,7 @@ fn a_refund_made_on_the_terminal_by_hand_is_recorded_within_the_limits() {
         .into_iter()
         .map(|e| e.event)
         .collect();
-    assert_eq!(events, ["begin", "recorded_manually"]);
+    assert_eq!(events, ["begin", "recorded_on_terminal"]);
     let log = ledger.audit_log().unwrap();
     assert_eq!(
         (log.len(), log[0].action.as_str(), log[0].actor.as_str()),
@@ -318,4 +318,45 @@ fn a_refund_made_on_the_terminal_by_hand_is_recorded_within_the_limits() {
         None,
         "a refused record leaves nothing"
     );
+}
+
+#[test]
+fn recorded_on_terminal_is_a_refund_only_step_from_created() {
+    let (ledger, clock) = memory();
+    paid_order(&ledger, &clock, "O1", "P1", 10_000);
+    let recorded = |reference: &str| Transition::RecordedOnTerminal {
+        actor: "manager_lee".into(),
+        terminal_ref: reference.into(),
+        note: "done on the PAX".into(),
+    };
+    // On a payment it is a caller bug, whatever the state.
+    let err = ledger.transition("P1", recorded("X")).unwrap_err();
+    assert!(
+        matches!(err, LedgerError::Illegal(_) | LedgerError::WrongKind { .. }),
+        "{err}"
+    );
+    ledger
+        .begin_refund_attempt(&refund("R1", "P1", 2_000, false))
+        .unwrap();
+    assert!(matches!(
+        ledger.transition("R1", recorded("")),
+        Err(LedgerError::TerminalRefRequired)
+    ));
+    let a = ledger.transition("R1", recorded("PAX-1")).unwrap();
+    assert_eq!(
+        (a.state, a.outcome["kind"].as_str()),
+        (AttemptState::Succeeded, Some("recorded-on-terminal"))
+    );
+    assert_eq!(ledger.audit_log().unwrap()[0].action, "manual_refund");
+    // Once a refund went to the terminal, its outcome must come from the terminal or recovery.
+    ledger
+        .begin_refund_attempt(&refund("R2", "P1", 2_000, false))
+        .unwrap();
+    send_refund(&ledger, "R2");
+    let err = ledger.transition("R2", recorded("PAX-2")).unwrap_err();
+    assert!(
+        matches!(err, LedgerError::Illegal(ref e) if e.from == AttemptState::Awaiting),
+        "{err}"
+    );
+    assert_eq!(ledger.refundable("P1").unwrap(), krw(6_000));
 }
