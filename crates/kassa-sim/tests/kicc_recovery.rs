@@ -369,3 +369,21 @@ async fn diagnosis_reports_a_live_bridge_and_an_absent_one_as_unreachable() {
         "nothing was sent: {e:?}"
     );
 }
+
+#[tokio::test]
+async fn a_merchant_id_the_bridge_refuses_is_a_settings_error_before_anything_is_sent() {
+    let r = rig().await;
+    r.sim.require_merchant("M-OTHER");
+    let e = r
+        .kicc
+        .pay(&pay_req("P1", 1_000), &NullSink)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, RequestError::Config(_)), "{e:?}");
+    assert!(
+        e.to_string().contains("M-KASSA-01"),
+        "names the merchant id to fix: {e}"
+    );
+    assert!(r.sim.commands().is_empty(), "no command went out");
+    r.sim.stop().await;
+}

@@ -108,6 +108,8 @@ pub(crate) struct State {
     /// A command other than a purchase is being processed.
     pub(crate) busy: bool,
     pub(crate) received: Vec<Received>,
+    /// The only merchant id `init` accepts, when set.
+    pub(crate) merchant: Option<String>,
     serial: u64,
 }
 
@@ -126,6 +128,7 @@ impl Device {
             running: None,
             busy: false,
             received: Vec::new(),
+            merchant: None,
             serial: 0,
         }))
     }

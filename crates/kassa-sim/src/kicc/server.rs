@@ -70,6 +70,11 @@ impl KiccSim {
         self.dev.lock().timing = t;
     }
 
+    /// Makes `init` accept only `merchant_id` (others get `INIT_PARAM_ERROR`).
+    pub fn require_merchant(&self, merchant_id: &str) {
+        self.dev.lock().merchant = Some(merchant_id.to_string());
+    }
+
     /// Every Purchase and PurchaseCancel the device processed, oldest first.
     pub fn transactions(&self) -> Vec<TxRecord> {
         self.dev.lock().log.clone()
@@ -177,7 +182,10 @@ fn handle(
             provider,
             merchant_id,
         } => {
-            let ok = provider == PROVIDER && !merchant_id.trim().is_empty();
+            let expected = dev.lock().merchant.clone();
+            let ok = provider == PROVIDER
+                && !merchant_id.trim().is_empty()
+                && expected.is_none_or(|m| m == merchant_id);
             *initialised = ok;
             let code = if ok {
                 InitCode::InitSuccess
