@@ -7,7 +7,7 @@ use kassa_core::{
     AttemptState, CardReceipt, Currency, Decline, EventSink, Money, OrderLine, PayOutcome,
     PayRequest, Phase, TaxRate, TerminalEvent,
 };
-use kassa_ledger::{Attempt, Ledger, NewOrder, NewPaymentAttempt, Transition};
+use kassa_ledger::{Attempt, Ledger, NewOrder, NewPaymentAttempt, Payment, Transition};
 use serde::Serialize;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -66,10 +66,12 @@ pub struct PaymentReport {
 }
 
 impl PaymentReport {
-    pub(crate) fn from_attempt(a: &Attempt, terminal_payment_id: Option<String>) -> PaymentReport {
-        let decline: Option<Decline> = serde_json::from_value(a.outcome["decline"].clone()).ok();
-        let receipt: Option<CardReceipt> =
-            serde_json::from_value(a.outcome["receipt"].clone()).ok();
+    pub(crate) fn from_attempt(a: &Attempt, payment: Option<Payment>) -> PaymentReport {
+        let decline = decline_of(a);
+        let (terminal_payment_id, receipt) = match payment {
+            Some(p) => (Some(p.terminal_payment_id), Some(p.receipt)),
+            None => (None, None),
+        };
         PaymentReport {
             order_id: a.order_id.clone(),
             payment_request_id: a.request_id.clone(),
@@ -85,6 +87,15 @@ impl PaymentReport {
     }
 }
 
+/// The terminal's decline recorded on an attempt, if it was declined.
+pub(crate) fn decline_of(a: &Attempt) -> Option<Decline> {
+    if a.outcome["kind"] == "declined" {
+        serde_json::from_value(a.outcome.clone()).ok()
+    } else {
+        None
+    }
+}
+
 /// The sentence a cashier sees for an attempt's state.
 pub(crate) fn cashier_message(
     state: AttemptState,
@@ -95,7 +106,10 @@ pub(crate) fn cashier_message(
         AttemptState::Succeeded => "Approved.".into(),
         AttemptState::Failed => match decline {
             Some(d) if d.retryable => {
-                format!("Not charged: {} ({}). Wait a moment and try again.", d.message, d.code)
+                format!(
+                    "Not charged: {} ({}). Wait a moment and try again.",
+                    d.message, d.code
+                )
             }
             Some(d) => format!(
                 "Declined: {} ({}). Ask for another card or try another terminal.",
@@ -164,7 +178,14 @@ impl Service {
             cashier: req.cashier.clone(),
         })?;
         tracing::info!(order_id = %order.id, total = %order.totals.total, "order created");
-        self.pay_order(&order.id, Some(&terminal), &req.cashier, req.installments, events).await
+        self.pay_order(
+            &order.id,
+            Some(&terminal),
+            &req.cashier,
+            req.installments,
+            events,
+        )
+        .await
     }
 
     /// Pays an existing order. A second call while the first runs, or after it succeeded, is
@@ -207,7 +228,9 @@ impl Service {
             Err(e) => Err(e.to_string()),
         };
         if let Err(detail) = ready {
-            let a = self.ledger.transition(&rid, Transition::DiagnoseFailed { detail })?;
+            let a = self
+                .ledger
+                .transition(&rid, Transition::DiagnoseFailed { detail })?;
             return Ok(PaymentReport::from_attempt(&a, None));
         }
         // The attempt is committed as `sending` before a byte of the payment goes out.
@@ -234,11 +257,16 @@ impl Service {
         let attempt = match outcome {
             Err(e) => {
                 tracing::warn!(request_id = %rid, error = %e, "payment not sent");
-                self.ledger.transition(&rid, Transition::RequestFailed { detail: e.to_string() })?
+                self.ledger.transition(
+                    &rid,
+                    Transition::RequestFailed {
+                        detail: e.to_string(),
+                    },
+                )?
             }
-            Ok(PayOutcome::Approved(approval)) => {
-                self.ledger.transition(&rid, Transition::Approved(approval))?
-            }
+            Ok(PayOutcome::Approved(approval)) => self
+                .ledger
+                .transition(&rid, Transition::Approved(approval))?,
             Ok(PayOutcome::Declined(d)) => self.ledger.transition(&rid, Transition::Declined(d))?,
             Ok(PayOutcome::Unknown { reason }) => {
                 tracing::warn!(request_id = %rid, %reason, "payment outcome unknown");
@@ -247,17 +275,17 @@ impl Service {
             }
         };
         tracing::info!(request_id = %rid, state = %attempt.state, "payment attempt ended");
-        Ok(self.report_for(&attempt)?)
+        self.report_for(&attempt)
     }
 
     /// The report of an attempt as the ledger has it now.
     pub fn report_for(&self, a: &Attempt) -> AppResult<PaymentReport> {
-        let pid = if a.state == AttemptState::Succeeded {
-            self.ledger.payment(&a.request_id)?.map(|p| p.terminal_payment_id)
+        let payment = if a.state == AttemptState::Succeeded {
+            self.ledger.payment(&a.request_id)?
         } else {
             None
         };
-        Ok(PaymentReport::from_attempt(a, pid))
+        Ok(PaymentReport::from_attempt(a, payment))
     }
 
     /// The named terminal, or the default one.

@@ -36,12 +36,24 @@ impl AppError {
             AppError::Conflict(_) => "conflict",
             AppError::Ledger(e) => match e {
                 LedgerError::AttemptInProgress { .. }
-                | LedgerError::AlreadyPaid { .. }
-                | LedgerError::RefundInProgress { .. } => "conflict",
-                LedgerError::ExceedsRefundable { .. } | LedgerError::PartialRefundLimit { .. } => {
+                | LedgerError::AlreadyPaid
+                | LedgerError::RefundInProgress
+                | LedgerError::AttemptFinal { .. }
+                | LedgerError::TerminalInUse { .. }
+                | LedgerError::Illegal(_) => "conflict",
+                LedgerError::ExceedsRefundable { .. } | LedgerError::PartialRefundLimit => {
                     "refund-limit"
                 }
-                LedgerError::NewerVersion { .. } => "config",
+                LedgerError::NotFound { .. } => "not-found",
+                LedgerError::Order(_)
+                | LedgerError::InvalidAmount(_)
+                | LedgerError::CurrencyMismatch { .. }
+                | LedgerError::TerminalRefRequired
+                | LedgerError::BadFilter(_) => "usage",
+                LedgerError::NewerVersion { .. }
+                | LedgerError::NotALedger { .. }
+                | LedgerError::Open { .. }
+                | LedgerError::SecretNotAllowed { .. } => "config",
                 _ => "ledger",
             },
         }
@@ -49,7 +61,10 @@ impl AppError {
 
     /// The `{code, message}` pair front ends show.
     pub fn to_view(&self) -> ErrorView {
-        ErrorView { code: self.code().to_string(), message: self.to_string() }
+        ErrorView {
+            code: self.code().to_string(),
+            message: self.to_string(),
+        }
     }
 }
 

@@ -77,7 +77,9 @@ impl Service {
         match current.state {
             AttemptState::Created => {
                 let detail = "interrupted before anything was sent".to_string();
-                return Ok(self.ledger.transition(rid, Transition::DiagnoseFailed { detail })?);
+                return Ok(self
+                    .ledger
+                    .transition(rid, Transition::DiagnoseFailed { detail })?);
             }
             AttemptState::Sending | AttemptState::Awaiting => {
                 let reason = UnknownReason::ConnectionLost("the app stopped mid-attempt".into());
@@ -112,10 +114,14 @@ impl Service {
                 can_cancel: false,
                 vendor_code: String::new(),
             });
-            let verdict = self.ask(&current, driver.as_ref(), &mut last_not_found).await;
+            let verdict = self
+                .ask(&current, driver.as_ref(), &mut last_not_found)
+                .await;
             match verdict {
                 Verdict::Paid(t) => return Ok(self.ledger.transition(rid, *t)?),
-                Verdict::NotPaid(d) => return Ok(self.ledger.transition(rid, Transition::Declined(d))?),
+                Verdict::NotPaid(d) => {
+                    return Ok(self.ledger.transition(rid, Transition::Declined(d))?)
+                }
                 Verdict::Undecided => {}
             }
             if self.elapsed_since(started) >= timing.recovery_window {
@@ -127,7 +133,11 @@ impl Service {
                     };
                     return Ok(self.ledger.transition(rid, Transition::Declined(d))?);
                 }
-                tracing::warn!(request_id = rid, tries, "recovery window spent: needs a manager");
+                tracing::warn!(
+                    request_id = rid,
+                    tries,
+                    "recovery window spent: needs a manager"
+                );
                 return Ok(self.ledger.transition(rid, Transition::Escalated)?);
             }
             self.clock.sleep(timing.poll_interval).await;
@@ -146,7 +156,10 @@ impl Service {
         };
         match a.kind {
             AttemptKind::Payment => {
-                let q = PaymentQuery { request_id, amount: a.amount };
+                let q = PaymentQuery {
+                    request_id,
+                    amount: a.amount,
+                };
                 match driver.inquire_payment(&q).await {
                     Ok(PaymentStatus::Succeeded(approval)) => {
                         Verdict::Paid(Box::new(Transition::Approved(approval)))
@@ -197,7 +210,9 @@ impl Service {
 
     fn escalate_if_window_spent(&self, a: &Attempt, window: Duration) -> AppResult<Attempt> {
         if self.elapsed_since(self.sent_time(a)) >= window {
-            Ok(self.ledger.transition(&a.request_id, Transition::Escalated)?)
+            Ok(self
+                .ledger
+                .transition(&a.request_id, Transition::Escalated)?)
         } else {
             Ok(a.clone())
         }
@@ -209,8 +224,14 @@ impl Service {
 
     /// Rebuilds the refund as it was requested, for the driver's inquiry.
     pub(crate) fn refund_query(&self, a: &Attempt) -> Option<RefundQuery> {
-        let payment = self.ledger.payment(a.payment_request_id.as_deref()?).ok()??;
+        let payment = self
+            .ledger
+            .payment(a.payment_request_id.as_deref()?)
+            .ok()??;
         let request = crate::refunds::refund_request(a, &payment)?;
-        Some(RefundQuery { request, terminal_refund_id: a.terminal_ref.clone() })
+        Some(RefundQuery {
+            request,
+            terminal_refund_id: a.terminal_ref.clone(),
+        })
     }
 }

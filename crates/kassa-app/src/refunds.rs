@@ -148,16 +148,31 @@ impl Service {
         )?;
         let Some(req) = refund_request(&attempt, &p) else {
             let detail = "the stored payment ids are not valid request ids".to_string();
-            self.ledger.transition(&rid, Transition::DiagnoseFailed { detail })?;
-            return Err(AppError::Config("the payment's stored ids are not valid".into()));
+            self.ledger
+                .transition(&rid, Transition::DiagnoseFailed { detail })?;
+            return Err(AppError::Config(
+                "the payment's stored ids are not valid".into(),
+            ));
         };
         // Committed as `sending` before the refund goes out.
         self.ledger.transition(&rid, Transition::DiagnosedOk)?;
         let end = match driver.refund(&req).await {
-            Err(e) => self.ledger.transition(&rid, Transition::RequestFailed { detail: e.to_string() })?,
-            Ok(RefundOutcome::Approved(r)) => self.ledger.transition(&rid, Transition::RefundApproved(r))?,
-            Ok(RefundOutcome::Declined(d)) => self.ledger.transition(&rid, Transition::Declined(d))?,
-            Ok(RefundOutcome::Unknown { reason, terminal_refund_id }) => {
+            Err(e) => self.ledger.transition(
+                &rid,
+                Transition::RequestFailed {
+                    detail: e.to_string(),
+                },
+            )?,
+            Ok(RefundOutcome::Approved(r)) => self
+                .ledger
+                .transition(&rid, Transition::RefundApproved(r))?,
+            Ok(RefundOutcome::Declined(d)) => {
+                self.ledger.transition(&rid, Transition::Declined(d))?
+            }
+            Ok(RefundOutcome::Unknown {
+                reason,
+                terminal_refund_id,
+            }) => {
                 if let Some(r) = terminal_refund_id {
                     self.ledger.set_terminal_ref(&rid, &r)?;
                 }
@@ -178,22 +193,18 @@ impl Service {
         }
         let p = self.find_payment(&m.payment)?;
         let amount = self.refund_amount(&p, m.amount_minor)?;
-        let attempt = self.ledger.begin_refund_attempt(&NewRefundAttempt {
-            request_id: self.ids.next("R"),
-            payment_request_id: p.request_id.clone(),
-            terminal: p.terminal.clone(),
-            amount,
-            reason: m.reason.clone(),
-            actor: m.actor.clone(),
-            one_partial_only: false,
-        })?;
-        let end = self.ledger.transition(
-            &attempt.request_id,
-            Transition::RecordedOnTerminal {
+        let end = self.ledger.record_manual_refund(
+            &NewRefundAttempt {
+                request_id: self.ids.next("R"),
+                payment_request_id: p.request_id.clone(),
+                terminal: p.terminal.clone(),
+                amount,
+                reason: m.reason.clone(),
                 actor: m.actor.clone(),
-                terminal_ref: m.terminal_ref.clone(),
-                note: m.reason.clone(),
+                one_partial_only: false,
             },
+            &m.terminal_ref,
+            &m.reason,
         )?;
         self.refund_report(&end)
     }
@@ -224,7 +235,12 @@ impl Service {
         }
         let end = self.ledger.transition(
             &a.request_id,
-            Transition::ManagerResolved { paid, actor: actor.to_string(), evidence, terminal_ref },
+            Transition::ManagerResolved {
+                paid,
+                actor: actor.to_string(),
+                evidence,
+                terminal_ref,
+            },
         )?;
         self.report_for(&end)
     }
@@ -232,12 +248,15 @@ impl Service {
     fn refund_report(&self, a: &Attempt) -> AppResult<RefundReport> {
         let pid = a.payment_request_id.clone().unwrap_or_default();
         let refundable = self.ledger.refundable(&pid)?;
-        let decline: Option<Decline> = serde_json::from_value(a.outcome["decline"].clone()).ok();
+        let decline = crate::checkout::decline_of(a);
         let message = match a.state {
             AttemptState::Succeeded => "Refunded.".to_string(),
             AttemptState::Failed => format!(
                 "Refund refused: {}. Nothing was refunded.",
-                decline.as_ref().map(|d| d.message.as_str()).unwrap_or("see the terminal")
+                decline
+                    .as_ref()
+                    .map(|d| d.message.as_str())
+                    .unwrap_or("see the terminal")
             ),
             AttemptState::NeedsManager | AttemptState::Unknown => {
                 "Refund outcome unknown: check the terminal and settle it with `kassactl \

@@ -84,13 +84,17 @@ impl Service {
     /// Asks a terminal whether it can take a payment now.
     pub async fn diagnose(&self, name: &str) -> AppResult<Diagnosis> {
         let driver = self.driver(name)?;
-        driver.diagnose().await.map_err(|e| AppError::Config(e.to_string()))
+        driver
+            .diagnose()
+            .await
+            .map_err(|e| AppError::Config(e.to_string()))
     }
 
     /// Removes a terminal; the ledger refuses while one of its attempts is unresolved.
     pub fn remove_terminal(&self, name: &str, actor: &str) -> AppResult<()> {
         self.ledger.remove_terminal(name)?;
-        self.ledger.audit(actor, "terminal.remove", &serde_json::json!({"name": name}))?;
+        self.ledger
+            .audit(actor, "terminal.remove", &serde_json::json!({"name": name}))?;
         self.forget_driver(name);
         Ok(())
     }

@@ -49,7 +49,13 @@ impl Service {
             ),
             None => None,
         };
-        let filter = OrderFilter { status, terminal, text, limit, ..OrderFilter::default() };
+        let filter = OrderFilter {
+            status,
+            terminal,
+            text,
+            limit,
+            ..OrderFilter::default()
+        };
         Ok(self.ledger.list_orders(&filter)?)
     }
 
@@ -69,7 +75,12 @@ impl Service {
             Some(p) => Some(self.ledger.refundable(&p.request_id)?.to_major_string()),
             None => None,
         };
-        Ok(OrderDetail { order, attempts, payment, refundable })
+        Ok(OrderDetail {
+            order,
+            attempts,
+            payment,
+            refundable,
+        })
     }
 
     /// Asks the terminal to stop a payment still waiting for a card. The payment's own outcome
@@ -77,6 +88,9 @@ impl Service {
     pub async fn cancel(&self, terminal: &str, request_id: &str) -> AppResult<CancelAck> {
         let id = RequestId::parse(request_id).map_err(|e| AppError::Usage(e.to_string()))?;
         let driver = self.driver(terminal)?;
-        driver.cancel(&id).await.map_err(|e| AppError::Conflict(e.to_string()))
+        driver
+            .cancel(&id)
+            .await
+            .map_err(|e| AppError::Conflict(e.to_string()))
     }
 }

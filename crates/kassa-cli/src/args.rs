@@ -3,6 +3,7 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Exit codes (also in `--help`): 0 done, 1 internal error, 2 usage or configuration error,
 /// 3 declined or refused, 4 outcome unknown (recovery or a manager must settle it),
@@ -67,7 +68,7 @@ pub enum Command {
 pub enum TerminalCmd {
     /// Add or replace a terminal.
     #[command(subcommand)]
-    Add(AddTerminal),
+    Add(Box<AddTerminal>),
     /// List terminals.
     List,
     /// Ask a terminal whether it is ready.
@@ -111,27 +112,27 @@ pub enum EnvelopeArg {
     Ecb,
 }
 
-/// Overrides of a terminal's vendor timeouts (seconds).
+/// Overrides of a terminal's vendor timeouts (`30`, `30s` or `500ms`).
 #[derive(Args, Debug, Clone, Default)]
 pub struct TimingArgs {
     /// Payment call timeout.
-    #[arg(long)]
-    pub pay_timeout: Option<u64>,
+    #[arg(long, value_parser = parse_duration)]
+    pub pay_timeout: Option<Duration>,
     /// Inquiry call timeout.
-    #[arg(long)]
-    pub inquiry_timeout: Option<u64>,
+    #[arg(long, value_parser = parse_duration)]
+    pub inquiry_timeout: Option<Duration>,
     /// Refund call timeout.
-    #[arg(long)]
-    pub refund_timeout: Option<u64>,
+    #[arg(long, value_parser = parse_duration)]
+    pub refund_timeout: Option<Duration>,
     /// Diagnosis call timeout.
-    #[arg(long)]
-    pub diagnose_timeout: Option<u64>,
+    #[arg(long, value_parser = parse_duration)]
+    pub diagnose_timeout: Option<Duration>,
     /// Pause between recovery inquiries.
-    #[arg(long)]
-    pub poll_interval: Option<u64>,
+    #[arg(long, value_parser = parse_duration)]
+    pub poll_interval: Option<Duration>,
     /// How long recovery asks before a manager must decide.
-    #[arg(long)]
-    pub recovery_window: Option<u64>,
+    #[arg(long, value_parser = parse_duration)]
+    pub recovery_window: Option<Duration>,
 }
 
 /// `terminal add antom-lan`.
@@ -225,6 +226,9 @@ pub struct IotPayArgs {
     /// PAX device id.
     #[arg(long, default_value = "")]
     pub device: String,
+    /// Only accept payments in this currency (refused before sending otherwise).
+    #[arg(long)]
+    pub currency: Option<String>,
     /// Make it the default terminal.
     #[arg(long)]
     pub default: bool,
@@ -295,7 +299,11 @@ pub struct ResolveArgs {
     /// The attempt's request id.
     pub request_id: String,
     /// The terminal shows it paid.
-    #[arg(long, conflicts_with = "not_paid", required_unless_present = "not_paid")]
+    #[arg(
+        long,
+        conflicts_with = "not_paid",
+        required_unless_present = "not_paid"
+    )]
     pub paid: bool,
     /// The terminal shows it not paid.
     #[arg(long)]
@@ -335,6 +343,24 @@ pub struct OrdersArgs {
     pub limit: usize,
 }
 
+/// Parses a duration written as seconds (`30`, `30s`) or milliseconds (`500ms`).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let bad = || format!("{text:?} is not a duration: write 30, 30s or 500ms");
+    if let Some(ms) = t.strip_suffix("ms") {
+        return ms
+            .trim()
+            .parse()
+            .map(Duration::from_millis)
+            .map_err(|_| bad());
+    }
+    t.trim_end_matches('s')
+        .trim()
+        .parse()
+        .map(Duration::from_secs)
+        .map_err(|_| bad())
+}
+
 /// Parses `NAME:UNIT_PRICE[xQTY]`, returning the name, the price text and the quantity.
 pub fn parse_item(text: &str) -> Result<(String, String, u32), String> {
     let (name, rest) = text.rsplit_once(':').ok_or_else(|| {
@@ -368,10 +394,14 @@ pub fn parse_percent(text: &str) -> Result<u32, String> {
         && i.chars().all(|c| c.is_ascii_digit())
         && f.chars().all(|c| c.is_ascii_digit());
     if !ok {
-        return Err(format!("tax rate {text:?} must be a percentage like 10 or 8.25"));
+        return Err(format!(
+            "tax rate {text:?} must be a percentage like 10 or 8.25"
+        ));
     }
     let frac = format!("{f:0<2}");
-    let bp: u32 = format!("{i}{frac}").parse().map_err(|_| format!("tax rate {text:?} is too large"))?;
+    let bp: u32 = format!("{i}{frac}")
+        .parse()
+        .map_err(|_| format!("tax rate {text:?} is too large"))?;
     if bp > 10_000 {
         return Err(format!("tax rate {text:?} is above 100%"));
     }
@@ -384,12 +414,29 @@ mod tests {
 
     #[test]
     fn items_as_people_type_them() {
-        assert_eq!(parse_item("Latte:4500x2").unwrap(), ("Latte".into(), "4500".into(), 2));
-        assert_eq!(parse_item("Tea: 12.50").unwrap(), ("Tea".into(), "12.50".into(), 1));
-        assert_eq!(parse_item("a:b:1x3").unwrap(), ("a:b".into(), "1".into(), 3));
+        assert_eq!(
+            parse_item("Latte:4500x2").unwrap(),
+            ("Latte".into(), "4500".into(), 2)
+        );
+        assert_eq!(
+            parse_item("Tea: 12.50").unwrap(),
+            ("Tea".into(), "12.50".into(), 1)
+        );
+        assert_eq!(
+            parse_item("a:b:1x3").unwrap(),
+            ("a:b".into(), "1".into(), 3)
+        );
         assert!(parse_item("Latte").is_err());
         assert!(parse_item("Latte:4500x0").is_err());
         assert!(parse_item(":4500").is_err());
+    }
+
+    #[test]
+    fn durations_in_seconds_or_milliseconds() {
+        assert_eq!(parse_duration("30").unwrap(), Duration::from_secs(30));
+        assert_eq!(parse_duration("30s").unwrap(), Duration::from_secs(30));
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert!(parse_duration("soon").is_err());
     }
 
     #[test]

@@ -6,7 +6,9 @@ mod output;
 
 use args::{AddTerminal, Cli, Command, OnOff, TerminalCmd, TimingArgs};
 use clap::Parser;
-use kassa_app::{AppError, ManualRefund, OpenOptions, RefundCommand, SaleItem, SaleRequest, Service};
+use kassa_app::{
+    AppError, ManualRefund, OpenOptions, RefundCommand, SaleItem, SaleRequest, Service,
+};
 use kassa_core::{AttemptState, Currency, Money, TaxRate, Timing};
 use output::Out;
 use std::process::ExitCode;
@@ -85,7 +87,11 @@ async fn run(cli: Cli, out: &Out) -> Result<u8, AppError> {
         }
         if matches!(cli.command, Command::Recover) {
             out.recovery(&report);
-            return Ok(if report.needs_manager.is_empty() { 0 } else { EXIT_UNKNOWN });
+            return Ok(if report.needs_manager.is_empty() {
+                0
+            } else {
+                EXIT_UNKNOWN
+            });
         }
         svc
     } else {
@@ -97,8 +103,14 @@ async fn run(cli: Cli, out: &Out) -> Result<u8, AppError> {
         Command::Sale(s) => {
             let currency = currency(&s.currency)?;
             let tax = match (&s.vat, &s.sales_tax) {
-                (Some(v), _) => TaxRate { basis_points: pct(v)?, inclusive: true },
-                (None, Some(t)) => TaxRate { basis_points: pct(t)?, inclusive: false },
+                (Some(v), _) => TaxRate {
+                    basis_points: pct(v)?,
+                    inclusive: true,
+                },
+                (None, Some(t)) => TaxRate {
+                    basis_points: pct(t)?,
+                    inclusive: false,
+                },
                 (None, None) => TaxRate::NONE,
             };
             let mut items = Vec::new();
@@ -106,7 +118,12 @@ async fn run(cli: Cli, out: &Out) -> Result<u8, AppError> {
                 let (name, price, quantity) = args::parse_item(text).map_err(AppError::Usage)?;
                 let unit = Money::parse_major(&price, currency)
                     .map_err(|e| AppError::Usage(format!("item {name:?}: {e}")))?;
-                items.push(SaleItem { name, unit_price_minor: unit.minor, quantity, tax });
+                items.push(SaleItem {
+                    name,
+                    unit_price_minor: unit.minor,
+                    quantity,
+                    tax,
+                });
             }
             let req = SaleRequest {
                 terminal: s.terminal,
@@ -122,8 +139,9 @@ async fn run(cli: Cli, out: &Out) -> Result<u8, AppError> {
         }
         Command::Pay(p) => {
             let sink = out.event_sink();
-            let report =
-                svc.pay_order(&p.order, p.terminal.as_deref(), &p.cashier, 0, &sink).await?;
+            let report = svc
+                .pay_order(&p.order, p.terminal.as_deref(), &p.cashier, 0, &sink)
+                .await?;
             out.payment(&report);
             Ok(exit_for_state(report.status))
         }
@@ -159,8 +177,7 @@ async fn run(cli: Cli, out: &Out) -> Result<u8, AppError> {
             Ok(exit_for_state(report.status))
         }
         Command::Resolve(r) => {
-            let report =
-                svc.resolve(&r.request_id, r.paid, r.terminal_ref, r.evidence, &actor)?;
+            let report = svc.resolve(&r.request_id, r.paid, r.terminal_ref, r.evidence, &actor)?;
             out.payment(&report);
             Ok(0)
         }
@@ -174,10 +191,13 @@ async fn run(cli: Cli, out: &Out) -> Result<u8, AppError> {
                     .ok_or_else(|| AppError::NotFound(format!("no attempt {:?}", c.request_id)))?,
             };
             let ack = svc.cancel(&terminal, &c.request_id).await?;
-            out.value(&serde_json::json!({"request_id": c.request_id, "cancel": ack}), &format!(
-                "cancel {:?}: the payment's own outcome decides what happened",
-                ack
-            ));
+            out.value(
+                &serde_json::json!({"request_id": c.request_id, "cancel": ack}),
+                &format!(
+                    "cancel {:?}: the payment's own outcome decides what happened",
+                    ack
+                ),
+            );
             Ok(0)
         }
         Command::Orders(o) => {
@@ -202,12 +222,20 @@ async fn run(cli: Cli, out: &Out) -> Result<u8, AppError> {
 async fn terminal(svc: &Service, cmd: TerminalCmd, actor: &str, out: &Out) -> Result<u8, AppError> {
     match cmd {
         TerminalCmd::Add(add) => {
-            let (name, kind, config, default) = terminal_config(add)?;
+            let (name, kind, config, default) = terminal_config(*add)?;
             let view = svc.add_terminal(&name, kind, config, default, actor)?;
             out.value(
                 &serde_json::to_value(&view).unwrap_or_default(),
-                &format!("terminal {:?} ({}) saved{}", view.name, view.kind,
-                    if view.is_default { " as the default" } else { "" }),
+                &format!(
+                    "terminal {:?} ({}) saved{}",
+                    view.name,
+                    view.kind,
+                    if view.is_default {
+                        " as the default"
+                    } else {
+                        ""
+                    }
+                ),
             );
             Ok(0)
         }
@@ -220,13 +248,20 @@ async fn terminal(svc: &Service, cmd: TerminalCmd, actor: &str, out: &Out) -> Re
             let d = svc.diagnose(&name).await?;
             out.value(
                 &serde_json::to_value(&d).unwrap_or_default(),
-                &if d.ready { format!("{name}: ready") } else { format!("{name}: NOT ready — {}", d.detail) },
+                &if d.ready {
+                    format!("{name}: ready")
+                } else {
+                    format!("{name}: NOT ready — {}", d.detail)
+                },
             );
             Ok(if d.ready { 0 } else { EXIT_DECLINED })
         }
         TerminalCmd::Remove { name } => {
             svc.remove_terminal(&name, actor)?;
-            out.value(&serde_json::json!({"removed": name}), &format!("terminal {name:?} removed"));
+            out.value(
+                &serde_json::json!({"removed": name}),
+                &format!("terminal {name:?} removed"),
+            );
             Ok(0)
         }
     }
@@ -254,7 +289,12 @@ fn terminal_config(
                 payment_method: a.payment_method,
                 timing: timing(kassa_antom::AntomConfig::default_timing(), &a.timing),
             };
-            Ok((a.name, kassa_app::registry::ANTOM_LAN, to_json(serde_json::to_value(cfg))?, a.default))
+            Ok((
+                a.name,
+                kassa_app::registry::ANTOM_LAN,
+                to_json(serde_json::to_value(cfg))?,
+                a.default,
+            ))
         }
         AddTerminal::Kicc(k) => {
             let cfg = kassa_kicc::KiccConfig {
@@ -266,7 +306,12 @@ fn terminal_config(
                 payment_expiry_secs: k.payment_expiry,
                 timing: timing(kassa_kicc::KiccConfig::default_timing(), &k.timing),
             };
-            Ok((k.name, kassa_app::registry::KICC, to_json(serde_json::to_value(cfg))?, k.default))
+            Ok((
+                k.name,
+                kassa_app::registry::KICC,
+                to_json(serde_json::to_value(cfg))?,
+                k.default,
+            ))
         }
         AddTerminal::Iotpay(i) => {
             let cfg = kassa_iotpay::IotPayConfig {
@@ -275,9 +320,18 @@ fn terminal_config(
                 job_no: i.job_no,
                 device: i.device,
                 key_file: absolute(i.key_file),
+                currency: match &i.currency {
+                    Some(c) => Some(currency(c)?),
+                    None => None,
+                },
                 timing: timing(kassa_iotpay::IotPayConfig::default_timing(), &i.timing),
             };
-            Ok((i.name, kassa_app::registry::IOTPAY, to_json(serde_json::to_value(cfg))?, i.default))
+            Ok((
+                i.name,
+                kassa_app::registry::IOTPAY,
+                to_json(serde_json::to_value(cfg))?,
+                i.default,
+            ))
         }
     }
 }
@@ -288,9 +342,9 @@ fn absolute(p: std::path::PathBuf) -> std::path::PathBuf {
 }
 
 fn timing(mut t: Timing, o: &TimingArgs) -> Timing {
-    let set = |slot: &mut Duration, v: Option<u64>| {
-        if let Some(s) = v {
-            *slot = Duration::from_secs(s);
+    let set = |slot: &mut Duration, v: Option<Duration>| {
+        if let Some(d) = v {
+            *slot = d;
         }
     };
     set(&mut t.pay, o.pay_timeout);

@@ -86,7 +86,10 @@ impl Out {
             if r.needs_manager.is_empty() {
                 String::new()
             } else {
-                format!(" ({}): check the terminal, then `kassactl resolve`", r.needs_manager.join(", "))
+                format!(
+                    " ({}): check the terminal, then `kassactl resolve`",
+                    r.needs_manager.join(", ")
+                )
             }
         );
     }
@@ -116,7 +119,10 @@ impl Out {
                 "{:<28} {:<19} {:<18} {:>16} {}",
                 o.id,
                 o.created_at.get(..19).unwrap_or(&o.created_at),
-                serde_json::to_value(o.status).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default(),
+                serde_json::to_value(o.status)
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_default(),
                 o.total.display(),
                 o.terminal.as_deref().unwrap_or("-")
             );
@@ -128,13 +134,28 @@ impl Out {
         if self.json {
             return print_json(d);
         }
-        println!("order {} — {} — {}", d.order.id, d.order.totals.total.display(),
-            serde_json::to_value(d.order.status).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default());
+        println!(
+            "order {} — {} — {}",
+            d.order.id,
+            d.order.totals.total.display(),
+            serde_json::to_value(d.order.status)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default()
+        );
         for l in &d.order.lines {
-            println!("  {} x{} @ {}", l.name, l.quantity, kassa_core::Money::new(l.unit_price_minor, d.order.currency).display());
+            println!(
+                "  {} x{} @ {}",
+                l.name,
+                l.quantity,
+                kassa_core::Money::new(l.unit_price_minor, d.order.currency).display()
+            );
         }
         for t in &d.attempts {
-            println!("attempt {} ({:?}) on {}: {}", t.attempt.request_id, t.attempt.kind, t.attempt.terminal, t.attempt.state);
+            println!(
+                "attempt {} ({:?}) on {}: {}",
+                t.attempt.request_id, t.attempt.kind, t.attempt.terminal, t.attempt.state
+            );
             for j in &t.journal {
                 println!("  {}  {} → {}  {}", j.at, j.from, j.to, j.event);
             }
@@ -157,7 +178,10 @@ impl Out {
     /// A sink printing each terminal event as it arrives, with the seconds left on the
     /// countdown: `{"event": CODE, "countdownSeconds": N|null}` per line with --json.
     pub fn event_sink(&self) -> EventPrinter {
-        EventPrinter { json: self.json, left: Mutex::new(None) }
+        EventPrinter {
+            json: self.json,
+            left: Mutex::new(None),
+        }
     }
 }
 
@@ -175,7 +199,11 @@ impl kassa_core::EventSink for EventPrinter {
             *g = e.countdown.apply(*g);
             *g
         };
-        let code = if e.vendor_code.is_empty() { phase_code(&e.phase) } else { e.vendor_code.clone() };
+        let code = if e.vendor_code.is_empty() {
+            phase_code(&e.phase)
+        } else {
+            e.vendor_code.clone()
+        };
         if self.json {
             print_json(&serde_json::json!({"event": code, "countdownSeconds": left}));
         } else {
@@ -188,7 +216,11 @@ impl kassa_core::EventSink for EventPrinter {
 fn phase_code(p: &Phase) -> String {
     serde_json::to_value(p)
         .ok()
-        .and_then(|v| v.get("phase").and_then(|s| s.as_str()).map(|s| s.to_uppercase().replace('-', "_")))
+        .and_then(|v| {
+            v.get("phase")
+                .and_then(|s| s.as_str())
+                .map(|s| s.to_uppercase().replace('-', "_"))
+        })
         .unwrap_or_default()
 }
 
@@ -204,7 +236,11 @@ fn phase_text(p: &Phase) -> String {
         Phase::Cancelling => "cancelling".into(),
         Phase::Instruction { instruction } => format!("terminal asks: {instruction:?}"),
         Phase::DeviceInitialising => "terminal initialising".into(),
-        Phase::Recovering { tries, elapsed_secs, window_secs } => format!(
+        Phase::Recovering {
+            tries,
+            elapsed_secs,
+            window_secs,
+        } => format!(
             "answer lost — asking the terminal (try {tries}, {elapsed_secs}/{window_secs} s)"
         ),
     }

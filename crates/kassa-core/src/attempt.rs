@@ -184,12 +184,6 @@ impl AttemptMachine {
         self.go("escalate", &[AttemptState::Unknown], AttemptState::NeedsManager)
     }
 
-    /// A manager records something already done on the terminal itself (a refund made there
-    /// because the terminal has no API for it); nothing is sent.
-    pub fn recorded_on_terminal(&mut self) -> Result<AttemptState, IllegalTransition> {
-        self.go("recorded_on_terminal", &[AttemptState::Created], AttemptState::Succeeded)
-    }
-
     /// A manager confirms what the terminal shows.
     pub fn manager_resolved(&mut self, paid: bool) -> Result<AttemptState, IllegalTransition> {
         let to = if paid { AttemptState::Succeeded } else { AttemptState::Failed };

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs every check and test of Kassa: formatting, clippy with -D warnings, the Rust test suites
+# (unit and acceptance tests against the simulators on loopback), the UI's unit tests and the
+# end-to-end tests of the real window. Installs what it needs first; safe to re-run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(build-essential pkg-config libwebkit2gtk-4.1-dev xvfb xauth webkit2gtk-driver
+  poppler-utils fonts-nanum cups cups-bsd printer-driver-cups-pdf imagemagick)
+bash scripts/deps.sh "${APT_PACKAGES[@]}"
+
+if [ -f ui/package.json ]; then
+  echo "== UI: install and build"
+  (cd ui && npm ci --no-audit --no-fund && npm run build)
+fi
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+
+echo "== cargo clippy -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+echo "== cargo test"
+cargo test --workspace --no-fail-fast 2>&1 | tee target/cargo-test.log
+grep -q "test result: FAILED" target/cargo-test.log && { echo "cargo test failed" >&2; exit 1; }
+
+if [ -f ui/package.json ]; then
+  echo "== UI unit tests"
+  (cd ui && npm test)
+fi
+
+if [ -x tests/e2e/run.sh ]; then
+  echo "== end-to-end tests of the real window"
+  tests/e2e/run.sh
+fi
