@@ -2,6 +2,9 @@
 //! included, the font is subset (small files), pages are as wide as the paper, and long
 //! receipts continue on further pages.
 
+// Test helpers outside #[test] functions may fail loudly too.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::*;

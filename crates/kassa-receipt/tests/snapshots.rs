@@ -5,6 +5,9 @@
 //! review; `UPDATE_SNAPSHOTS=1 cargo test -p kassa-receipt --test snapshots` rewrites them
 //! after a deliberate change. A snapshot no test produces any more also fails.
 
+// Test helpers outside #[test] functions may fail loudly too.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::*;
