@@ -35,6 +35,13 @@ pub struct IotPayConfig {
     pub timing: Timing,
 }
 
+impl IotPayConfig {
+    /// The same as [`default_timing`], where the other drivers keep theirs.
+    pub fn default_timing() -> Timing {
+        default_timing()
+    }
+}
+
 /// IOT Pay's defaults: the pay call waits well beyond the PAX terminal's own timeout, and
 /// recovery queries every 2 s for 90 s (PROTOCOLS §4.1, §4.3).
 pub fn default_timing() -> Timing {
