@@ -96,8 +96,14 @@ impl Kicc {
     /// The live connection, connecting and initialising the SDK when there is none.
     pub(crate) async fn link(&self) -> Result<Arc<Link>, LinkError> {
         let mut slot = self.link.lock().await;
-        if let Some(l) = slot.as_ref().filter(|l| l.is_open()) {
-            return Ok(l.clone());
+        if let Some(l) = slot.as_ref().filter(|l| l.is_open()).cloned() {
+            // A connection idle since the last command may be half-open (bridge restarted,
+            // Wi-Fi changed): a command written into it would end *unknown*. A ping first
+            // costs one round trip and turns that into a clean reconnect.
+            if self.answers_ping(&l).await {
+                return Ok(l);
+            }
+            tracing::info!("the KICC bridge connection went stale: reconnecting");
         }
         *slot = None;
         let t = self.cfg.timing.diagnose;
@@ -112,6 +118,18 @@ impl Kicc {
         self.init(&link).await?;
         *slot = Some(link.clone());
         Ok(link)
+    }
+
+    /// True when the bridge answers a ping on `link` within the diagnose timeout.
+    pub(crate) async fn answers_ping(&self, link: &Link) -> bool {
+        let pong = link.expect_pong();
+        if link.send(&Frame::Ping).await.is_err() {
+            return false;
+        }
+        tokio::select! {
+            r = pong => r.is_ok(),
+            _ = self.clock.sleep(self.cfg.timing.diagnose) => false,
+        }
     }
 
     async fn init(&self, link: &Link) -> Result<(), LinkError> {

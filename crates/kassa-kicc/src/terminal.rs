@@ -164,14 +164,7 @@ impl Terminal for Kicc {
             });
         };
         let link = self.link().await.map_err(|e| e.into_request())?;
-        let pong = link.expect_pong();
-        let answered = match link.send(&crate::wire::Frame::Ping).await {
-            Ok(()) => tokio::select! {
-                r = pong => r.is_ok(),
-                _ = self.clock.sleep(self.cfg.timing.diagnose) => false,
-            },
-            Err(_) => false,
-        };
+        let answered = self.answers_ping(&link).await;
         let checks = BTreeMap::from([
             ("bridge".to_string(), true),
             ("init".to_string(), true),
@@ -266,7 +259,12 @@ impl Terminal for Kicc {
             },
             End::Lost(reason) => PayOutcome::Unknown { reason },
         };
-        tracing::info!(request_id = rid, outcome = ?std::mem::discriminant(&outcome), "KICC purchase ended");
+        let label = match &outcome {
+            PayOutcome::Approved(_) => "approved",
+            PayOutcome::Declined(_) => "declined",
+            PayOutcome::Unknown { .. } => "unknown",
+        };
+        tracing::info!(request_id = rid, outcome = label, "KICC purchase ended");
         Ok(outcome)
     }
 

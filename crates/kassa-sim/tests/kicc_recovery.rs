@@ -387,3 +387,20 @@ async fn a_merchant_id_the_bridge_refuses_is_a_settings_error_before_anything_is
     assert!(r.sim.commands().is_empty(), "no command went out");
     r.sim.stop().await;
 }
+
+#[tokio::test]
+async fn after_the_bridge_drops_an_idle_connection_the_next_purchase_reconnects() {
+    let r = rig().await;
+    let first = r.kicc.pay(&pay_req("P1", 1_000), &NullSink).await.unwrap();
+    assert!(matches!(first, PayOutcome::Approved(_)));
+    r.sim.disconnect_all();
+    let sink = VecSink::default();
+    let second = r.kicc.pay(&pay_req("P2", 2_000), &sink).await.unwrap();
+    assert!(
+        matches!(second, PayOutcome::Approved(_)),
+        "not unknown: {second:?}"
+    );
+    assert_eq!(seen(&sink.events()), happy_events());
+    assert_agrees(&r.sim, "P2", &second);
+    r.sim.stop().await;
+}

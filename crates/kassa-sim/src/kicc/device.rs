@@ -110,6 +110,8 @@ pub(crate) struct State {
     pub(crate) received: Vec<Received>,
     /// The only merchant id `init` accepts, when set.
     pub(crate) merchant: Option<String>,
+    /// Writers of the open connections.
+    pub(crate) conns: Vec<mpsc::UnboundedSender<Out>>,
     serial: u64,
 }
 
@@ -129,6 +131,7 @@ impl Device {
             busy: false,
             received: Vec::new(),
             merchant: None,
+            conns: Vec::new(),
             serial: 0,
         }))
     }

@@ -75,6 +75,14 @@ impl KiccSim {
         self.dev.lock().merchant = Some(merchant_id.to_string());
     }
 
+    /// Closes every open connection, as a restarted bridge app would; the device keeps its
+    /// state and a running purchase goes on.
+    pub fn disconnect_all(&self) {
+        for c in self.dev.lock().conns.drain(..) {
+            let _ = c.send(Out::Close);
+        }
+    }
+
     /// Every Purchase and PurchaseCancel the device processed, oldest first.
     pub fn transactions(&self) -> Vec<TxRecord> {
         self.dev.lock().log.clone()
@@ -126,6 +134,11 @@ async fn accept_loop(listener: TcpListener, dev: Arc<Device>, tasks: Arc<Mutex<V
 async fn serve(stream: TcpStream, dev: Arc<Device>, tasks: Arc<Mutex<Vec<AbortHandle>>>) {
     let (read, mut write) = stream.into_split();
     let (out, mut rx) = mpsc::unbounded_channel::<Out>();
+    {
+        let mut st = dev.lock();
+        st.conns.retain(|c| !c.is_closed());
+        st.conns.push(out.clone());
+    }
     let (closed_tx, mut closed) = oneshot::channel::<()>();
     let writer = tokio::spawn(async move {
         while let Some(msg) = rx.recv().await {
