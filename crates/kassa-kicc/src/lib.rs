@@ -9,7 +9,8 @@
 //!
 //! Layout: `wire` and `codes` are the vendor's vocabulary (shared with the emulator in
 //! `kassa-sim`), `codec` the line framing, `rules` the pure timing and countdown rules, `map`
-//! the vendor-to-core mapping, `link` and `exchange` the connection, `driver` the terminal.
+//! the vendor-to-core mapping, `link` and `exchange` the connection, `driver` the connection
+//! management and `terminal` the [`kassa_core::Terminal`] calls.
 
 pub mod codec;
 pub mod codes;
