@@ -11,24 +11,24 @@ pub fn vectors_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/spec/vectors")
 }
 
-/// Path of the `kassactl` binary, built on first use when `cargo test` did not build it.
+/// Path of the `kassactl` binary, (re)built once per test process so a test never runs a
+/// stale binary when only this package was asked to test.
 pub fn kassactl_path() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    // target/debug/deps/<test> → target/debug/kassactl
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target dir")
-        .to_path_buf();
-    let bin = dir.join(format!("kassactl{}", std::env::consts::EXE_SUFFIX));
-    if !bin.exists() {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "-p", "kassa-cli", "--bin", "kassactl"])
-            .status()
-            .expect("run cargo build");
-        assert!(status.success(), "building kassactl failed");
-    }
-    bin
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let status = Command::new(env!("CARGO"))
+                .args(["build", "--quiet", "-p", "kassa-cli", "--bin", "kassactl"])
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .status()
+                .expect("run cargo build");
+            assert!(status.success(), "building kassactl failed");
+            let exe = std::env::current_exe().expect("test binary path");
+            // target/<profile>/deps/<test> → target/<profile>/kassactl
+            let dir = exe.parent().and_then(Path::parent).expect("target dir");
+            dir.join(format!("kassactl{}", std::env::consts::EXE_SUFFIX))
+        })
+        .clone()
 }
 
 /// What one kassactl run printed and how it exited.
@@ -52,21 +52,30 @@ impl Run {
 /// A fresh ledger in a temporary folder, and a way to run kassactl on it.
 #[derive(Debug)]
 pub struct Ctl {
-    /// Keeps the folder alive for the test.
-    pub dir: tempfile::TempDir,
+    /// Keeps the folder alive for the test (absent for a handle on another's ledger).
+    _dir: Option<tempfile::TempDir>,
+    db: PathBuf,
 }
 
 impl Ctl {
     /// A new empty data folder.
     pub fn new() -> Ctl {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("kassa.db");
         Ctl {
-            dir: tempfile::tempdir().expect("tempdir"),
+            _dir: Some(dir),
+            db,
         }
+    }
+
+    /// A handle on an existing ledger file (the folder is owned elsewhere).
+    pub fn at(db: PathBuf) -> Ctl {
+        Ctl { _dir: None, db }
     }
 
     /// The ledger file.
     pub fn db(&self) -> PathBuf {
-        self.dir.path().join("kassa.db")
+        self.db.clone()
     }
 
     /// Runs `kassactl --json --db <db> ARGS`.

@@ -90,7 +90,7 @@ impl PaymentReport {
 /// The terminal's decline recorded on an attempt, if it was declined.
 pub(crate) fn decline_of(a: &Attempt) -> Option<Decline> {
     if a.outcome["kind"] == "declined" {
-        serde_json::from_value(a.outcome.clone()).ok()
+        serde_json::from_value(a.outcome["decline"].clone()).ok()
     } else {
         None
     }
