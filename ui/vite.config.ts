@@ -1,5 +1,5 @@
 // Vite builds the window's web UI into ui/dist, which tauri.conf.json serves as frontendDist.
-import { defineConfig } from "vite";
+import { defineConfig } from "vitest/config";
 import { svelte } from "@sveltejs/vite-plugin-svelte";
 
 export default defineConfig({
