@@ -1,6 +1,7 @@
 //! The simulator's own rules, without HTTP.
 
 use super::*;
+use crate::antom::behaviour::RefundBehaviour;
 
 const NOW: &str = "2026-11-21T10:15:41.000+09:00";
 const STAMP: &str = "20261121101541";

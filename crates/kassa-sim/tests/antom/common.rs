@@ -50,8 +50,9 @@ pub struct Rig {
 
 /// How long a scripted delay holds an answer: far beyond [`SHORT`], so a timeout is certain.
 pub const LONG: Duration = Duration::from_secs(120);
-/// The client timeout used against [`LONG`] delays.
-pub const SHORT: Duration = Duration::from_millis(400);
+/// The client timeout used against [`LONG`] delays: long enough that a loaded machine still
+/// delivers the request (so the charge is recorded) before it expires.
+pub const SHORT: Duration = Duration::from_millis(1500);
 
 pub async fn rig_with(
     envelope: Envelope,
