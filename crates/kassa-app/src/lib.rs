@@ -16,12 +16,28 @@ pub mod registry;
 mod terminals;
 mod views;
 
+pub mod accounts;
+pub mod catalog;
+pub mod dayclose;
+pub mod demo;
+pub mod store;
+mod till;
+pub mod window;
+
 pub use checkout::{PaymentReport, SaleItem, SaleRequest};
 pub use error::{AppError, AppResult, ErrorView};
 pub use recovery::RecoveryReport;
 pub use refunds::{ManualRefund, RefundCommand, RefundReport};
 pub use terminals::TerminalView;
 pub use views::{AttemptTimeline, OrderDetail};
+
+pub use accounts::{AccountInput, AccountView, Operator, Permission, Role};
+pub use catalog::{CartInput, CartLineInput, Product};
+pub use dayclose::ZReport;
+#[cfg(feature = "demo")]
+pub use demo::Demo;
+pub use demo::{DemoBehaviour, DemoStatus};
+pub use store::{StoreSettings, TaxRateSetting};
 
 use kassa_core::{Clock, IdGen, SystemClock, Terminal};
 use kassa_ledger::Ledger;

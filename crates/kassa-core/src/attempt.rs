@@ -24,6 +24,7 @@ use std::fmt;
 /// Where an attempt stands. Final states are `succeeded`, `failed` and `refused`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum AttemptState {
     /// Recorded; terminal not yet checked.
     Created,

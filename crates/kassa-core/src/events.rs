@@ -7,6 +7,7 @@ use std::sync::Mutex;
 /// What the customer or cashier should be doing now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "phase", rename_all = "kebab-case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Phase {
     /// Checking the terminal before sending.
     Diagnosing,
@@ -45,6 +46,7 @@ pub enum Phase {
 /// Instructions a terminal shows the customer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Instruction {
     /// Chip failed: swipe the card.
     FallbackMagstripe,
@@ -59,6 +61,7 @@ pub enum Instruction {
 /// What the countdown on the dialog does on this event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", content = "seconds", rename_all = "kebab-case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Countdown {
     /// Start counting down from this many seconds.
     Start(u32),
@@ -85,6 +88,7 @@ impl Countdown {
 
 /// One event of a running payment or refund.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TerminalEvent {
     /// The attempt's request id.
     pub request_id: String,

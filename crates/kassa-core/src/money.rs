@@ -129,10 +129,12 @@ impl<'de> Deserialize<'de> for Currency {
 
 /// An amount in integer minor units of one currency.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Money {
     /// Minor units (won, cents, fils).
     pub minor: i64,
     /// The currency the units belong to.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub currency: Currency,
 }
 

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 /// A tax rate and whether prices already include it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TaxRate {
     /// Rate in basis points: 1000 = 10 %.
     pub basis_points: u32,

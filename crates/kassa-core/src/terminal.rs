@@ -15,6 +15,7 @@ use std::time::Duration;
 
 /// What the terminal reported about its readiness.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Diagnosis {
     /// True when a payment may be started.
     pub ready: bool,
@@ -27,6 +28,7 @@ pub struct Diagnosis {
 /// Which refunds a terminal performs through its API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum RefundRule {
     /// Refunds are done on the terminal by a manager and recorded in the ledger.
     ManualOnly,
@@ -40,6 +42,7 @@ pub enum RefundRule {
 
 /// What a driver can do beyond the mandatory calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Capabilities {
     /// A running payment can be cancelled before the card is read.
     pub cancel_before_card: bool,
@@ -75,6 +78,7 @@ pub struct PayRequest {
 /// Receipt fields a terminal may return; every field is what a receipt may show.
 /// Card numbers are masked by the terminal; expiry dates are never kept.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CardReceipt {
     /// Card brand or type (`VISA`, `BC`).
     pub card_brand: Option<String>,
@@ -115,6 +119,7 @@ pub struct Approval {
 
 /// A trustworthy decline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Decline {
     /// The vendor's code (`PAYMENT_FAIL`, `USER_BALANCE_NOT_ENOUGH`, status `9`).
     pub code: String,
@@ -303,6 +308,7 @@ pub struct RefundQuery {
 /// Result of asking a terminal to stop a running payment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum CancelAck {
     /// The terminal accepted the cancel; the payment's own outcome still decides.
     Accepted,

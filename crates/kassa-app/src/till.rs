@@ -1,0 +1,153 @@
+//! What a till does on behalf of someone: every action a window offers, with the role check
+//! in front of the service call it wraps. The window and the CLI may hide buttons, but the
+//! rule lives here: a cashier's [`Operator`] cannot refund, settle, change settings or close
+//! the day, and the kiosk's can only sell.
+
+use crate::accounts::{Operator, Permission};
+use crate::checkout::PaymentReport;
+use crate::error::{AppError, AppResult};
+use crate::refunds::{ManualRefund, RefundCommand, RefundReport};
+use crate::window::{AppStatus, RefundInput, ResolveInput, TerminalInfo, TerminalInput};
+use crate::Service;
+use kassa_core::{CancelAck, Diagnosis, EventSink};
+
+impl Service {
+    /// Pays an order; the ledger refuses a second attempt while one runs or after it is paid.
+    pub async fn pay_as(
+        &self,
+        by: &Operator,
+        order_id: &str,
+        terminal: Option<&str>,
+        events: &dyn EventSink,
+    ) -> AppResult<PaymentReport> {
+        by.require(Permission::Sell)?;
+        self.pay_order(order_id, terminal, by.name(), 0, events)
+            .await
+    }
+
+    /// Asks the terminal to stop a payment still waiting for a card.
+    pub async fn cancel_as(
+        &self,
+        by: &Operator,
+        terminal: &str,
+        request_id: &str,
+    ) -> AppResult<CancelAck> {
+        by.require(Permission::Sell)?;
+        self.cancel(terminal, request_id).await
+    }
+
+    /// Refunds through the terminal, or records a refund done on the terminal when the input
+    /// carries the terminal's reference (managers only; audited).
+    pub async fn refund_as(&self, by: &Operator, input: RefundInput) -> AppResult<RefundReport> {
+        by.require(Permission::Refund)?;
+        if input.reason.trim().is_empty() {
+            return Err(AppError::Usage("give a reason for the refund".into()));
+        }
+        match input.terminal_ref.filter(|r| !r.trim().is_empty()) {
+            Some(terminal_ref) => self.record_manual_refund(ManualRefund {
+                payment: input.payment,
+                amount_minor: input.amount_minor,
+                terminal_ref,
+                reason: input.reason,
+                actor: by.name().to_string(),
+            }),
+            None => {
+                self.refund(RefundCommand {
+                    payment: input.payment,
+                    amount_minor: input.amount_minor,
+                    reason: input.reason,
+                    actor: by.name().to_string(),
+                })
+                .await
+            }
+        }
+    }
+
+    /// Settles an attempt recovery could not prove, from the terminal's evidence (managers
+    /// only; the ledger journals who and why).
+    pub fn resolve_as(&self, by: &Operator, input: ResolveInput) -> AppResult<PaymentReport> {
+        by.require(Permission::Resolve)?;
+        let report = self.resolve(
+            &input.request_id,
+            input.paid,
+            input.terminal_ref.filter(|r| !r.trim().is_empty()),
+            input.evidence,
+            by.name(),
+        )?;
+        self.ledger.audit(
+            by.name(),
+            "manager_resolved",
+            &serde_json::json!({"request_id": input.request_id, "paid": input.paid}),
+        )?;
+        Ok(report)
+    }
+
+    /// Asks the terminal again about an attempt that is unknown or waits for a manager.
+    pub async fn recover_as(
+        &self,
+        by: &Operator,
+        request_id: &str,
+        events: &dyn EventSink,
+    ) -> AppResult<PaymentReport> {
+        by.require(Permission::Sell)?;
+        let a = self
+            .ledger
+            .attempt(request_id)?
+            .ok_or_else(|| AppError::NotFound(format!("no attempt {request_id:?}")))?;
+        let end = self.recover_attempt(&a, events).await?;
+        self.report_for(&end)
+    }
+
+    /// Adds or changes a terminal (managers only). Adding a real terminal ends demo mode.
+    pub fn save_terminal_as(&self, by: &Operator, t: TerminalInput) -> AppResult<TerminalInfo> {
+        by.require(Permission::Settings)?;
+        let config = t.config.clone();
+        let view = self.add_terminal(&t.name, &t.kind, t.config, t.make_default, by.name())?;
+        if self.is_demo()? && !crate::demo::is_demo_terminal(&t.name) {
+            self.end_demo(by.name())?;
+        }
+        Ok(TerminalInfo::new(view, config))
+    }
+
+    /// Removes a terminal (managers only); refused while one of its attempts is open.
+    pub fn remove_terminal_as(&self, by: &Operator, name: &str) -> AppResult<()> {
+        by.require(Permission::Settings)?;
+        self.remove_terminal(name, by.name())
+    }
+
+    /// Tests a terminal (anyone signed in: the status light is for cashiers too).
+    pub async fn diagnose_as(&self, by: &Operator, name: &str) -> AppResult<Diagnosis> {
+        by.require(Permission::Sell)?;
+        self.diagnose(name).await
+    }
+
+    /// Everything the window draws at start and after changes.
+    pub fn app_status(&self, recovering: bool) -> AppResult<AppStatus> {
+        let rows = self.ledger.terminals()?;
+        let mut terminals: Vec<TerminalInfo> = self
+            .list_terminals()?
+            .into_iter()
+            .map(|v| {
+                let config = rows
+                    .iter()
+                    .find(|r| r.name == v.name)
+                    .map_or(serde_json::Value::Null, |r| r.config.clone());
+                TerminalInfo::new(v, config)
+            })
+            .collect();
+        terminals.sort_by_key(|t| !t.is_default);
+        Ok(AppStatus {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            demo: self.is_demo()?,
+            recovering,
+            store: self.store_settings()?,
+            terminals,
+            attention: self
+                .ledger
+                .non_final_attempts()?
+                .iter()
+                .map(crate::dayclose::OpenAttempt::from)
+                .collect(),
+        })
+    }
+}
