@@ -77,9 +77,9 @@ fn bench(c: &mut Criterion) {
     let in_memory = Ledger::open_in_memory(clock).unwrap();
 
     let mut g = c.benchmark_group("one_payment_begin_to_approved");
-    g.sample_size(30)
+    g.sample_size(20)
         .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(8));
+        .measurement_time(Duration::from_secs(10));
     g.bench_function("tempfile_wal_sync_full", |b| {
         b.iter_batched(
             || new_order(&on_file),
