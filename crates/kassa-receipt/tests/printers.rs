@@ -131,6 +131,10 @@ fn thermal_printers_take_58_or_80_mm_and_default_to_port_9100() {
             .addr(),
         "[::1]:9100"
     );
+    assert_eq!(
+        EscPosPrinter::new("fe80::1", Paper::Mm58).unwrap().addr(),
+        "[fe80::1]:9100"
+    );
 }
 
 #[test]

@@ -10,7 +10,7 @@ use crate::escpos;
 use crate::layout::{Layout, Paper};
 use crate::raster::Rasterizer;
 use std::io::{Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
+use std::net::{IpAddr, Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
 /// The raw printing port.
@@ -41,9 +41,11 @@ impl EscPosPrinter {
             paper: paper.label().to_string(),
         })?;
         let addr = addr.trim();
-        let has_port = addr.parse::<SocketAddr>().is_ok()
-            || (!addr.contains('[') && addr.matches(':').count() == 1);
-        let addr = if has_port {
+        let addr = if addr.parse::<SocketAddr>().is_ok() {
+            addr.to_string()
+        } else if let Ok(ip) = addr.parse::<IpAddr>() {
+            SocketAddr::new(ip, DEFAULT_PORT).to_string()
+        } else if addr.contains(':') {
             addr.to_string()
         } else {
             format!("{addr}:{DEFAULT_PORT}")
