@@ -18,7 +18,7 @@ use async_trait::async_trait;
 use kassa_core::{
     CancelAck, Capabilities, Clock, Countdown, Diagnosis, EventSink, InquiryError, PayOutcome,
     PayRequest, PaymentQuery, PaymentStatus, Phase, RefundOutcome, RefundQuery, RefundRequest,
-    RefundRule, RefundStatus, RequestError, RequestId, TerminalEvent, Timing,
+    RefundRule, RefundStatus, RequestError, RequestId, TerminalEvent, Timing, UnknownReason,
 };
 use std::sync::Arc;
 
@@ -156,8 +156,16 @@ impl<T: Transport> kassa_core::Terminal for Antom<T> {
                 Ok(d)
             }
             Err(CallError::NotSent(e)) => Err(e),
-            Err(CallError::Unknown(reason)) => Err(RequestError::Unreachable(format!(
-                "no trustworthy answer to the status check ({reason})"
+            Err(CallError::Unknown(
+                reason @ (UnknownReason::Timeout | UnknownReason::ConnectionLost(_)),
+            )) => Err(RequestError::Unreachable(format!(
+                "no answer to the status check ({reason})"
+            ))),
+            // An answer that does not verify or open points at the settings, not the network.
+            Err(CallError::Unknown(reason)) => Err(RequestError::Config(format!(
+                "the terminal's answer to the status check cannot be trusted ({reason}); \
+                 compare the terminal public key, serial number and envelope profile with \
+                 what Antom issued"
             ))),
         }
     }

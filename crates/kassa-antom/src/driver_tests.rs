@@ -368,4 +368,18 @@ async fn capabilities_and_diagnosis() {
         !format!("{d:?}").contains("BEGIN"),
         "no key material in Debug"
     );
+    let f = fake(vec![
+        Reply::Timeout,
+        Reply::Unsigned(ok(json!({"globalStatus": "Y"}))),
+    ]);
+    let d = driver(f, false);
+    assert!(matches!(
+        d.diagnose().await,
+        Err(RequestError::Unreachable(_))
+    ));
+    let e = d.diagnose().await.unwrap_err();
+    assert!(
+        matches!(e, RequestError::Config(ref m) if m.contains("public key")),
+        "{e}"
+    );
 }
