@@ -9,7 +9,8 @@ fn main() {
         .config_path("tauri.conf.json")
         .capabilities_path_pattern("./src-tauri/capabilities/*.json")
         .app_manifest(
-            tauri_build::AppManifest::new().permissions_path_pattern("./src-tauri/permissions/*.toml"),
+            tauri_build::AppManifest::new()
+                .permissions_path_pattern("./src-tauri/permissions/*.toml"),
         );
     if let Err(e) = tauri_build::try_build(attributes) {
         // A build script reports failure by exiting non-zero; cargo shows this text.

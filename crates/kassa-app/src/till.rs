@@ -3,13 +3,13 @@
 //! rule lives here: a cashier's [`Operator`] cannot refund, settle, change settings or close
 //! the day, and the kiosk's can only sell.
 
-use crate::accounts::{Operator, Permission};
+use crate::accounts::{Operator, Permission, Role};
 use crate::checkout::PaymentReport;
 use crate::error::{AppError, AppResult};
 use crate::refunds::{ManualRefund, RefundCommand, RefundReport};
 use crate::window::{AppStatus, RefundInput, ResolveInput, TerminalInfo, TerminalInput};
 use crate::Service;
-use kassa_core::{CancelAck, Diagnosis, EventSink};
+use kassa_core::{AttemptState, CancelAck, Diagnosis, EventSink};
 
 impl Service {
     /// Pays an order; the ledger refuses a second attempt while one runs or after it is paid.
@@ -21,8 +21,24 @@ impl Service {
         events: &dyn EventSink,
     ) -> AppResult<PaymentReport> {
         by.require(Permission::Sell)?;
-        self.pay_order(order_id, terminal, by.name(), 0, events)
-            .await
+        let report = self
+            .pay_order(order_id, terminal, by.name(), 0, events)
+            .await?;
+        let open = matches!(
+            report.status,
+            AttemptState::Unknown | AttemptState::NeedsManager
+        );
+        if by.role() == Role::Kiosk && open {
+            // The customer was told to wait for staff; the attempt is on the attention list of
+            // every till, and this entry says a kiosk customer is waiting.
+            self.ledger.audit(
+                by.name(),
+                "kiosk_flagged",
+                &serde_json::json!({"request_id": report.payment_request_id,
+                    "order_id": report.order_id, "status": report.status}),
+            )?;
+        }
+        Ok(report)
     }
 
     /// Asks the terminal to stop a payment still waiting for a card.

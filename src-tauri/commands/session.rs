@@ -1,0 +1,66 @@
+//! Who is at the till: accounts for the sign-in screen, sign in and out, and leaving the
+//! kiosk with a manager's PIN.
+
+use super::view;
+use crate::state::{verify_any_manager, verify_pin, AppState, CmdResult};
+use kassa_app::window::{OperatorView, PinEntry};
+use kassa_app::AccountView;
+use tauri::{AppHandle, State, WebviewWindow};
+
+/// The accounts, for the sign-in screen (names and roles, never hashes).
+#[tauri::command]
+pub async fn accounts(state: State<'_, AppState>) -> CmdResult<Vec<AccountView>> {
+    state.service().await?.accounts().map_err(view)
+}
+
+/// Signs in at this window with an account's PIN.
+#[tauri::command]
+pub async fn sign_in(
+    window: WebviewWindow,
+    state: State<'_, AppState>,
+    entry: PinEntry,
+) -> CmdResult<OperatorView> {
+    let svc = state.service().await?;
+    let op = verify_pin(&svc, entry).await?;
+    let view = OperatorView::from(&op);
+    state.sign_in(&window, op);
+    Ok(view)
+}
+
+/// Signs out of this window.
+#[tauri::command]
+pub async fn sign_out(window: WebviewWindow, state: State<'_, AppState>) -> CmdResult<()> {
+    state.sign_out(&window);
+    Ok(())
+}
+
+/// Who is signed in at this window, if anyone.
+#[tauri::command]
+pub async fn current_operator(
+    window: WebviewWindow,
+    state: State<'_, AppState>,
+) -> CmdResult<Option<OperatorView>> {
+    Ok(state
+        .operator(&window)
+        .ok()
+        .map(|op| OperatorView::from(&op)))
+}
+
+/// Leaves kiosk mode (quits Kassa) when a manager's PIN is entered.
+#[tauri::command]
+pub async fn kiosk_exit(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    entry: PinEntry,
+) -> CmdResult<()> {
+    let svc = state.service().await?;
+    let op = if entry.account_id.is_empty() {
+        verify_any_manager(&svc, entry).await?
+    } else {
+        verify_pin(&svc, entry).await?
+    };
+    op.require(kassa_app::Permission::Settings).map_err(view)?;
+    tracing::info!(manager = op.name(), "kiosk mode ended by a manager");
+    app.exit(0);
+    Ok(())
+}
