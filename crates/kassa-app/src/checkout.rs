@@ -150,6 +150,8 @@ impl EventSink for MarkSent<'_> {
             if let Err(e) = self.ledger.transition(&self.request_id, Transition::Sent) {
                 tracing::warn!(request_id = %self.request_id, error = %e, "could not record sent");
             }
+            // `awaiting` is committed; the driver is about to send or has sent.
+            crash_point!("pay.after_send");
         }
         self.inner.emit(event);
     }
@@ -214,6 +216,7 @@ impl Service {
         })?;
         let rid = attempt.request_id.clone();
         tracing::info!(request_id = %rid, terminal = %terminal, "payment attempt created");
+        crash_point!("pay.after_attempt_commit");
 
         events.emit(TerminalEvent {
             request_id: rid.clone(),
@@ -235,6 +238,7 @@ impl Service {
         }
         // The attempt is committed as `sending` before a byte of the payment goes out.
         self.ledger.transition(&rid, Transition::DiagnosedOk)?;
+        crash_point!("pay.after_sending_commit");
 
         let pay = PayRequest {
             request_id,
@@ -254,6 +258,7 @@ impl Service {
             inner: events,
         };
         let outcome = driver.pay(&pay, &sink).await;
+        crash_point!("pay.after_answer");
         let attempt = match outcome {
             Err(e) => {
                 tracing::warn!(request_id = %rid, error = %e, "payment not sent");
@@ -264,13 +269,22 @@ impl Service {
                     },
                 )?
             }
-            Ok(PayOutcome::Approved(approval)) => self
-                .ledger
-                .transition(&rid, Transition::Approved(approval))?,
-            Ok(PayOutcome::Declined(d)) => self.ledger.transition(&rid, Transition::Declined(d))?,
+            Ok(PayOutcome::Approved(approval)) => {
+                let a = self
+                    .ledger
+                    .transition(&rid, Transition::Approved(approval))?;
+                crash_point!("pay.after_outcome_commit");
+                a
+            }
+            Ok(PayOutcome::Declined(d)) => {
+                let a = self.ledger.transition(&rid, Transition::Declined(d))?;
+                crash_point!("pay.after_outcome_commit");
+                a
+            }
             Ok(PayOutcome::Unknown { reason }) => {
                 tracing::warn!(request_id = %rid, %reason, "payment outcome unknown");
                 let a = self.ledger.transition(&rid, Transition::Lost(reason))?;
+                crash_point!("pay.after_outcome_commit");
                 self.recover_attempt(&a, events).await?
             }
         };

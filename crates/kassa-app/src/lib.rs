@@ -7,6 +7,8 @@
 //! proven waits for a manager. [`Service::start`] reconciles every non-final attempt before
 //! it returns, so no new sale can start ahead of an old one's recovery.
 
+#[macro_use]
+pub mod crashpoints;
 mod checkout;
 mod error;
 pub mod paths;

@@ -77,13 +77,11 @@ impl Service {
         match current.state {
             AttemptState::Created => {
                 let detail = "interrupted before anything was sent".to_string();
-                return Ok(self
-                    .ledger
-                    .transition(rid, Transition::DiagnoseFailed { detail })?);
+                return self.record(rid, Transition::DiagnoseFailed { detail });
             }
             AttemptState::Sending | AttemptState::Awaiting => {
                 let reason = UnknownReason::ConnectionLost("the app stopped mid-attempt".into());
-                current = self.ledger.transition(rid, Transition::Lost(reason))?;
+                current = self.record(rid, Transition::Lost(reason))?;
             }
             AttemptState::Unknown => {}
             _ => return Ok(current),
@@ -118,10 +116,8 @@ impl Service {
                 .ask(&current, driver.as_ref(), &mut last_not_found)
                 .await;
             match verdict {
-                Verdict::Paid(t) => return Ok(self.ledger.transition(rid, *t)?),
-                Verdict::NotPaid(d) => {
-                    return Ok(self.ledger.transition(rid, Transition::Declined(d))?)
-                }
+                Verdict::Paid(t) => return self.record(rid, *t),
+                Verdict::NotPaid(d) => return self.record(rid, Transition::Declined(d)),
                 Verdict::Undecided => {}
             }
             if self.elapsed_since(started) >= timing.recovery_window {
@@ -131,14 +127,14 @@ impl Service {
                         message: "the terminal has no record of this request".into(),
                         retryable: true,
                     };
-                    return Ok(self.ledger.transition(rid, Transition::Declined(d))?);
+                    return self.record(rid, Transition::Declined(d));
                 }
                 tracing::warn!(
                     request_id = rid,
                     tries,
                     "recovery window spent: needs a manager"
                 );
-                return Ok(self.ledger.transition(rid, Transition::Escalated)?);
+                return self.record(rid, Transition::Escalated);
             }
             self.clock.sleep(timing.poll_interval).await;
         }
@@ -210,12 +206,16 @@ impl Service {
 
     fn escalate_if_window_spent(&self, a: &Attempt, window: Duration) -> AppResult<Attempt> {
         if self.elapsed_since(self.sent_time(a)) >= window {
-            Ok(self
-                .ledger
-                .transition(&a.request_id, Transition::Escalated)?)
+            self.record(&a.request_id, Transition::Escalated)
         } else {
             Ok(a.clone())
         }
+    }
+
+    /// Every ledger write of recovery goes through here (one crash point before each).
+    fn record(&self, request_id: &str, t: Transition) -> AppResult<Attempt> {
+        crash_point!("recovery.before_write");
+        Ok(self.ledger.transition(request_id, t)?)
     }
 
     fn recovering_lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashSet<String>> {

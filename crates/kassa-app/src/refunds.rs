@@ -139,6 +139,7 @@ impl Service {
             one_partial_only: rule == RefundRule::FullOrOnePartial,
         })?;
         let rid = attempt.request_id.clone();
+        crash_point!("refund.after_attempt_commit");
         self.ledger.audit(
             &cmd.actor,
             "refund",
@@ -156,7 +157,10 @@ impl Service {
         };
         // Committed as `sending` before the refund goes out.
         self.ledger.transition(&rid, Transition::DiagnosedOk)?;
-        let end = match driver.refund(&req).await {
+        crash_point!("refund.after_sending_commit");
+        let answer = driver.refund(&req).await;
+        crash_point!("refund.after_answer");
+        let end = match answer {
             Err(e) => self.ledger.transition(
                 &rid,
                 Transition::RequestFailed {
@@ -177,9 +181,11 @@ impl Service {
                     self.ledger.set_terminal_ref(&rid, &r)?;
                 }
                 let a = self.ledger.transition(&rid, Transition::Lost(reason))?;
+                crash_point!("refund.after_outcome_commit");
                 self.recover_attempt(&a, &kassa_core::NullSink).await?
             }
         };
+        crash_point!("refund.after_outcome_commit");
         self.refund_report(&end)
     }
 

@@ -26,6 +26,9 @@ const EXIT_UNKNOWN: u8 = 4;
 const EXIT_CONFLICT: u8 = 5;
 
 fn main() -> ExitCode {
+    // Test builds only: arm the crash points named in FAILPOINTS (see kassa_app::crashpoints).
+    #[cfg(feature = "failpoints")]
+    let _crash_points = kassa_app::crashpoints::setup();
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
