@@ -4,6 +4,7 @@
 
 use crate::attempts::{self, Attempt, AttemptKind, JournalEntry, NewPaymentAttempt, NewRow};
 use crate::audit::{self, AuditEntry};
+use crate::audit_chain::{self, AuditVerification};
 use crate::codec::Stamp;
 use crate::error::{LedgerError, Result};
 use crate::order_list::{self, OrderFilter, OrderSummary};
@@ -90,7 +91,7 @@ impl Ledger {
     }
 
     /// Runs `f` in one read transaction, so a read of several tables sees one snapshot.
-    fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         let mut conn = lock(self.read.as_ref().unwrap_or(&self.write));
         let tx = conn.transaction()?;
         let out = f(&tx)?;
@@ -101,7 +102,7 @@ impl Ledger {
     /// Runs `f` in one IMMEDIATE transaction (the write lock is taken before the first read,
     /// so a read-check-write cannot race another writer) stamped with one clock reading.
     /// An error from `f` rolls everything back.
-    fn write<T>(&self, f: impl FnOnce(&Transaction<'_>, &Stamp) -> Result<T>) -> Result<T> {
+    pub(crate) fn write<T>(&self, f: impl FnOnce(&Transaction<'_>, &Stamp) -> Result<T>) -> Result<T> {
         let mut conn = lock(&self.write);
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let now = Stamp::now(self.clock.as_ref());
@@ -296,13 +297,22 @@ impl Ledger {
         self.write(|tx, now| settings::set(tx, now, key, value))
     }
 
-    /// Appends an entry to the audit log of privileged actions.
+    /// Appends an entry to the audit log of privileged actions, chained to the entry before
+    /// it (its hash is computed and the chain's head moved in the same transaction).
     pub fn audit(&self, actor: &str, action: &str, detail: &Value) -> Result<()> {
         self.write(|tx, now| audit::insert(tx, now, actor, action, detail))
     }
 
-    /// The audit log, oldest first.
+    /// The audit log, oldest first, with each entry's `prev_hash` and `hash`.
     pub fn audit_log(&self) -> Result<Vec<AuditEntry>> {
         self.read(audit::all)
+    }
+
+    /// Walks the audit log's hash chain in one read snapshot and returns the first entry that
+    /// does not hold — edited, removed, reordered, or the log cut short of its recorded head —
+    /// or an intact verdict with the number of entries and the last hash. Reads every entry
+    /// once, without holding the whole log in memory.
+    pub fn verify_audit(&self) -> Result<AuditVerification> {
+        self.read(audit_chain::verify)
     }
 }

@@ -10,13 +10,17 @@
 //! - Money is integer minor units beside a currency code; times are RFC 3339 with offset from
 //!   the [`kassa_core::Clock`] given at open, so tests are deterministic.
 //! - No card data beyond [`kassa_core::CardReceipt`], never keys or PINs.
+//! - The audit log is a hash chain written in the same transaction as the action it records;
+//!   [`Ledger::verify_audit`] finds an entry edited, removed, reordered or cut off outside
+//!   Kassa.
 //!
 //! One module per table, each with its migration SQL: `orders`, `order_lines`, `attempts`
-//! (and the journal), `payments`, `refunds`, `terminals`, `settings`, `audit`; `schema`
+//! (and the journal), `payments`, `refunds`, `terminals`, `settings`, `audit`, `print_jobs` (the print queue); `schema`
 //! applies them in order.
 
 mod attempts;
 mod audit;
+mod audit_chain;
 mod codec;
 mod error;
 mod ledger;
@@ -24,6 +28,7 @@ mod order_lines;
 mod order_list;
 mod orders;
 mod payments;
+mod print_jobs;
 mod refunds;
 mod schema;
 mod settings;
@@ -32,11 +37,15 @@ mod transition;
 
 pub use attempts::{Attempt, AttemptKind, JournalEntry, NewPaymentAttempt};
 pub use audit::AuditEntry;
+pub use audit_chain::{AuditBreak, AuditFault, AuditVerification};
 pub use error::{LedgerError, Result};
 pub use ledger::Ledger;
 pub use order_list::{OrderFilter, OrderSummary};
 pub use orders::{NewOrder, Order, OrderStatus};
 pub use payments::Payment;
+pub use print_jobs::{
+    NewPrintJob, PrintCopy, PrintDocument, PrintJob, PrintJobState, PrintResult,
+};
 pub use refunds::NewRefundAttempt;
 pub use terminals::TerminalRow;
 pub use transition::Transition;

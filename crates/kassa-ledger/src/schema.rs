@@ -6,8 +6,10 @@
 //! SQLite file of another program, or a ledger from a newer Kassa is refused untouched.
 
 use crate::error::{LedgerError, Result};
-use crate::{attempts, audit, order_lines, orders, payments, refunds, settings, terminals};
-use rusqlite::{Connection, ErrorCode, TransactionBehavior};
+use crate::{
+    attempts, audit, order_lines, orders, payments, print_jobs, refunds, settings, terminals,
+};
+use rusqlite::{Connection, ErrorCode, Transaction, TransactionBehavior};
 use std::path::Path;
 use std::time::Duration;
 
@@ -17,26 +19,44 @@ pub(crate) const APPLICATION_ID: i32 = 0x4B41_5353;
 /// How long a connection waits for another process's lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// One schema version: the SQL that takes the file from the previous version to this one.
+/// One schema version: the SQL that takes the file from the previous version to this one,
+/// and what SQL cannot do (computing hashes), run after it in the same transaction.
 struct Migration {
     version: u32,
     steps: &'static [&'static str],
+    then: Option<fn(&Transaction<'_>) -> Result<()>>,
 }
 
-/// Every schema version this build knows, oldest first.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    steps: &[
-        orders::V1,
-        order_lines::V1,
-        attempts::V1,
-        payments::V1,
-        refunds::V1,
-        terminals::V1,
-        settings::V1,
-        audit::V1,
-    ],
-}];
+/// Every schema version this build knows, oldest first. A schema change is a new version
+/// here: files written by earlier builds are upgraded step by step when opened.
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        steps: &[
+            orders::V1,
+            order_lines::V1,
+            attempts::V1,
+            payments::V1,
+            refunds::V1,
+            terminals::V1,
+            settings::V1,
+            audit::V1,
+        ],
+        then: None,
+    },
+    // The audit log becomes a hash chain; entries already written are chained in id order.
+    Migration {
+        version: 2,
+        steps: &[audit::V2],
+        then: Some(audit::chain_existing),
+    },
+    // The print queue: print jobs become ledger rows.
+    Migration {
+        version: 3,
+        steps: &[print_jobs::V1],
+        then: None,
+    },
+];
 
 /// The schema version this build writes.
 pub(crate) fn latest() -> u32 {
@@ -120,6 +140,9 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
         }
         for sql in m.steps {
             tx.execute_batch(sql)?;
+        }
+        if let Some(then) = m.then {
+            then(&tx)?;
         }
         tx.pragma_update(None, "application_id", APPLICATION_ID)?;
         tx.pragma_update(None, "user_version", m.version)?;
