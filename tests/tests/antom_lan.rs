@@ -3,6 +3,8 @@
 //! things: what the cashier is told (status, exit code), what the ledger recorded, and what the
 //! terminal actually did (how many cards were charged).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should panic
+
 use kassa_acceptance::{vectors_dir, Ctl, Run};
 use kassa_antom::protocol::{PrivateKey, PublicKey};
 use kassa_sim::antom::{AntomSim, AntomSimHandle, Behaviour, Final, SimConfig, SimPaymentStatus};

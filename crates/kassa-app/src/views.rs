@@ -2,8 +2,10 @@
 
 use crate::error::{AppError, AppResult};
 use crate::Service;
-use kassa_core::{CancelAck, RequestId};
-use kassa_ledger::{Attempt, JournalEntry, Order, OrderFilter, OrderStatus, OrderSummary, Payment};
+use kassa_core::{AttemptState, CancelAck, RequestId};
+use kassa_ledger::{
+    Attempt, AttemptKind, JournalEntry, Order, OrderFilter, OrderStatus, OrderSummary, Payment,
+};
 use serde::Serialize;
 
 /// One attempt with its journal, for an order's timeline.
@@ -85,8 +87,28 @@ impl Service {
 
     /// Asks the terminal to stop a payment still waiting for a card. The payment's own outcome
     /// decides what happened; a cancel never marks it cancelled by itself.
+    ///
+    /// Only a payment the ledger shows in progress on `terminal` is cancelled: a terminal's
+    /// cancel command may name no payment (KICC), so one for a finished attempt could stop
+    /// whatever the terminal runs next.
     pub async fn cancel(&self, terminal: &str, request_id: &str) -> AppResult<CancelAck> {
         let id = RequestId::parse(request_id).map_err(|e| AppError::Usage(e.to_string()))?;
+        let a = self
+            .ledger
+            .attempt(request_id)?
+            .ok_or_else(|| AppError::NotFound(format!("no attempt {request_id:?}")))?;
+        if a.kind != AttemptKind::Payment || a.terminal != terminal {
+            return Err(AppError::Usage(format!(
+                "{request_id} is not a payment on terminal {terminal:?}: give the running \
+                 payment's request id"
+            )));
+        }
+        if !matches!(a.state, AttemptState::Sending | AttemptState::Awaiting) {
+            return Err(AppError::Conflict(format!(
+                "payment {request_id} is {}: there is nothing to cancel",
+                a.state
+            )));
+        }
         let driver = self.driver(terminal)?;
         driver
             .cancel(&id)

@@ -244,11 +244,9 @@ impl Kicc {
         RunningGuard(&self.running)
     }
 
-    /// The running purchase with `request_id`, if any.
-    pub(crate) fn running(&self, request_id: &str) -> Option<Running> {
-        lock(&self.running)
-            .clone()
-            .filter(|r| r.request_id == request_id)
+    /// The purchase this driver is running, if any.
+    pub(crate) fn running(&self) -> Option<Running> {
+        lock(&self.running).clone()
     }
 }
 

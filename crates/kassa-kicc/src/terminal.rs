@@ -278,19 +278,23 @@ impl Terminal for Kicc {
 
     /// Sends `CommandCancel` while the purchase `request_id` runs. `Accepted` only when the
     /// device confirms; the purchase's own outcome still decides what happened.
+    ///
+    /// A purchase this driver runs is cancelled on its own connection. One it does not run may
+    /// be running from another process on the same bridge (a second `kassactl`, another
+    /// window): the cancel then goes on a connection of its own, as the bridge accepts
+    /// `CommandCancel` beside a running `Purchase`. `CommandCancel` names no request, so the
+    /// caller must only ask for an attempt it knows to be in progress on this terminal; a
+    /// device running nothing refuses it (`TooLate`).
     async fn cancel(&self, request_id: &RequestId) -> Result<CancelAck, RequestError> {
-        let Some(running) = self.running(request_id.as_str()) else {
-            return Ok(CancelAck::TooLate);
+        let (link, post) = match self.running() {
+            Some(r) if r.request_id == request_id.as_str() => (r.link, Some(r.post)),
+            // This driver runs another purchase: a CommandCancel would stop that one.
+            Some(_) => return Ok(CancelAck::TooLate),
+            None => (self.link().await.map_err(|e| e.into_request())?, None),
         };
         let t = COMMAND_CANCEL_TIMEOUT;
         let (_, sent) = self
-            .send_command(
-                &running.link,
-                CMD_COMMAND_CANCEL,
-                serde_json::json!({}),
-                t,
-                None,
-            )
+            .send_command(&link, CMD_COMMAND_CANCEL, serde_json::json!({}), t, None)
             .await;
         let unconfirmed = |why: String| {
             RequestError::Unreachable(format!(
@@ -307,7 +311,9 @@ impl Terminal for Kicc {
             .await
         {
             End::Success(_) => {
-                let _ = running.post.send(crate::link::Incoming::CancelAccepted);
+                if let Some(post) = post {
+                    let _ = post.send(crate::link::Incoming::CancelAccepted);
+                }
                 Ok(CancelAck::Accepted)
             }
             End::CommandFailed { code, message } => {

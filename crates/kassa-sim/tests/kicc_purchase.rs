@@ -207,6 +207,41 @@ async fn a_cancel_while_waiting_for_the_card_ends_the_purchase_cancelled() {
     r.sim.stop().await;
 }
 
+/// Another process on the same bridge (a second `kassactl`, another window) has no running
+/// purchase of its own: its cancel goes on its own connection and stops the device's purchase.
+#[tokio::test]
+async fn a_cancel_from_another_driver_on_the_same_bridge_stops_the_purchase() {
+    let r = rig().await;
+    let other = driver(&r.sim, kassa_kicc::KiccConfig::default_timing());
+    r.sim.push_scenario(Scenario::NoCard);
+    let (all, sink, mut rx) = watched();
+    let req = pay_req("P1", 5_000);
+    let (out, ack) = tokio::join!(r.kicc.pay(&req, &sink), async {
+        wait_for(&mut rx, "READY").await;
+        other.cancel(&req.request_id).await
+    });
+    assert_eq!(ack.unwrap(), CancelAck::Accepted);
+    let out = out.unwrap();
+    let PayOutcome::Declined(d) = &out else {
+        panic!("{out:?}")
+    };
+    assert_eq!(d.code, "ORDER_IS_CANCELED");
+    assert_eq!(
+        seen(&all.events()),
+        vec![
+            ev("READY", Phase::WaitingForCard, Countdown::Start(30), true),
+            ev("CANCELLING", Phase::Cancelling, Countdown::Stop, false),
+        ]
+    );
+    assert_agrees(&r.sim, "P1", &out);
+    assert_eq!(
+        other.cancel(&req.request_id).await.unwrap(),
+        CancelAck::TooLate,
+        "the device runs nothing now"
+    );
+    r.sim.stop().await;
+}
+
 #[tokio::test]
 async fn a_cancel_after_the_card_was_read_is_refused_and_the_purchase_completes() {
     let r = rig().await;
