@@ -6,6 +6,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should panic
 
+#[path = "kicc/service.rs"]
+mod service;
+
 use kassa_acceptance::{ledger_cells, Ctl, Run};
 use kassa_kicc::codes::BusinessCode;
 use kassa_sim::kicc::{KiccSim, Scenario, SimTiming, TxRecord, TxResult};
