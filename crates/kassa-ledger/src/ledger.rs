@@ -102,7 +102,10 @@ impl Ledger {
     /// Runs `f` in one IMMEDIATE transaction (the write lock is taken before the first read,
     /// so a read-check-write cannot race another writer) stamped with one clock reading.
     /// An error from `f` rolls everything back.
-    pub(crate) fn write<T>(&self, f: impl FnOnce(&Transaction<'_>, &Stamp) -> Result<T>) -> Result<T> {
+    pub(crate) fn write<T>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>, &Stamp) -> Result<T>,
+    ) -> Result<T> {
         let mut conn = lock(&self.write);
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let now = Stamp::now(self.clock.as_ref());

@@ -15,7 +15,8 @@
 //!   Kassa.
 //!
 //! One module per table, each with its migration SQL: `orders`, `order_lines`, `attempts`
-//! (and the journal), `payments`, `refunds`, `terminals`, `settings`, `audit`, `print_jobs` (the print queue); `schema`
+//! (and the journal), `payments`, `refunds`, `terminals`, `settings`, `audit`, `print_jobs`
+//! (the print queue); `schema`
 //! applies them in order.
 
 mod attempts;
@@ -43,9 +44,7 @@ pub use ledger::Ledger;
 pub use order_list::{OrderFilter, OrderSummary};
 pub use orders::{NewOrder, Order, OrderStatus};
 pub use payments::Payment;
-pub use print_jobs::{
-    NewPrintJob, PrintCopy, PrintDocument, PrintJob, PrintJobState, PrintResult,
-};
+pub use print_jobs::{NewPrintJob, PrintCopy, PrintDocument, PrintJob, PrintJobState, PrintResult};
 pub use refunds::NewRefundAttempt;
 pub use terminals::TerminalRow;
 pub use transition::Transition;
