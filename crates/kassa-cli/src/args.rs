@@ -7,7 +7,8 @@ use std::time::Duration;
 
 /// Exit codes (also in `--help`): 0 done, 1 internal error, 2 usage or configuration error,
 /// 3 declined or refused, 4 outcome unknown (recovery or a manager must settle it),
-/// 5 not allowed now (attempt in progress, already paid, refund limit).
+/// 5 not allowed now (attempt in progress, already paid, refund limit), 6 the audit log
+/// failed verification.
 #[derive(Parser, Debug)]
 #[command(
     name = "kassactl",
@@ -16,7 +17,7 @@ use std::time::Duration;
     after_help = "Exit codes: 0 done, 1 internal error, 2 usage or configuration error, \
                   3 declined or refused, 4 outcome unknown (check the terminal; a manager may \
                   have to settle it), 5 not allowed now (attempt in progress, already paid, \
-                  refund limit).\nThe ledger is --db, else $KASSA_DATA_DIR/kassa.db, else the \
+                  refund limit), 6 the audit log failed `audit verify`.\nThe ledger is --db, else $KASSA_DATA_DIR/kassa.db, else the \
                   platform data directory (~/.local/share/kassa/kassa.db on Linux)."
 )]
 pub struct Cli {
@@ -59,8 +60,23 @@ pub enum Command {
     },
     /// Reconcile every attempt whose outcome is not final.
     Recover,
-    /// Show the audit log of privileged actions.
-    Audit,
+    /// Show the audit log of privileged actions (`audit` or `audit list`), or check its hash
+    /// chain (`audit verify`).
+    Audit {
+        /// `list` (the default) or `verify`.
+        #[command(subcommand)]
+        cmd: Option<AuditCmd>,
+    },
+}
+
+/// Audit log commands.
+#[derive(Subcommand, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditCmd {
+    /// List every entry, oldest first.
+    List,
+    /// Check the hash chain: exit 0 when intact, 6 with the first bad entry when an entry was
+    /// edited, removed, reordered or cut off.
+    Verify,
 }
 
 /// Terminal commands.

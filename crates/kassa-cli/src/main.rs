@@ -4,7 +4,7 @@
 mod args;
 mod output;
 
-use args::{AddTerminal, Cli, Command, OnOff, TerminalCmd, TimingArgs};
+use args::{AddTerminal, AuditCmd, Cli, Command, OnOff, TerminalCmd, TimingArgs};
 use clap::Parser;
 use kassa_app::{
     AppError, ManualRefund, OpenOptions, RefundCommand, SaleItem, SaleRequest, Service,
@@ -24,6 +24,8 @@ const EXIT_DECLINED: u8 = 3;
 const EXIT_UNKNOWN: u8 = 4;
 /// Exit code: not allowed now.
 const EXIT_CONFLICT: u8 = 5;
+/// Exit code: the audit log failed verification.
+const EXIT_TAMPERED: u8 = 6;
 
 fn main() -> ExitCode {
     // Test builds only: arm the crash points named in FAILPOINTS (see kassa_app::crashpoints).
@@ -213,11 +215,18 @@ async fn run(cli: Cli, out: &Out) -> Result<u8, AppError> {
             out.order_detail(&detail);
             Ok(0)
         }
-        Command::Audit => {
-            let log = svc.ledger().audit_log()?;
-            out.audit(&log);
-            Ok(0)
-        }
+        Command::Audit { cmd } => match cmd.unwrap_or(AuditCmd::List) {
+            AuditCmd::List => {
+                let log = svc.ledger().audit_log()?;
+                out.audit(&log);
+                Ok(0)
+            }
+            AuditCmd::Verify => {
+                let v = svc.ledger().verify_audit()?;
+                out.audit_verification(&v);
+                Ok(if v.is_intact() { 0 } else { EXIT_TAMPERED })
+            }
+        },
         Command::Recover => Ok(0),
     }
 }

@@ -2,7 +2,7 @@
 
 use kassa_app::{OrderDetail, PaymentReport, RecoveryReport, RefundReport, TerminalView};
 use kassa_core::{Phase, TerminalEvent};
-use kassa_ledger::{AuditEntry, OrderSummary};
+use kassa_ledger::{AuditEntry, AuditVerification, OrderSummary};
 use serde::Serialize;
 use std::sync::Mutex;
 
@@ -172,6 +172,36 @@ impl Out {
         }
         for e in log {
             println!("{} {} {} {}", e.at, e.actor, e.action, e.detail);
+        }
+    }
+
+    /// The verdict of `audit verify`: `{intact, entries, head_hash, first_break, message}`
+    /// with --json; with text, one line on stdout when intact, else the first bad entry and
+    /// what to do on stderr.
+    pub fn audit_verification(&self, v: &AuditVerification) {
+        let message = match &v.first_break {
+            None => format!(
+                "the audit log is intact: {} entries, last hash {}",
+                v.entries, v.head_hash
+            ),
+            Some(b) => format!(
+                "the audit log is NOT intact: {b}. Keep this ledger file as evidence, restore \
+                 the last backup that verifies, and tell the store owner"
+            ),
+        };
+        if self.json {
+            return print_json(&serde_json::json!({
+                "intact": v.is_intact(),
+                "entries": v.entries,
+                "head_hash": v.head_hash,
+                "first_break": v.first_break,
+                "message": message,
+            }));
+        }
+        if v.is_intact() {
+            println!("{message}");
+        } else {
+            eprintln!("{message}");
         }
     }
 
