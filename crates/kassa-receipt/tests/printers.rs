@@ -276,6 +276,40 @@ fn cups_gets_lp_dash_d_queue_and_a_pdf_it_can_spool() {
 }
 
 #[test]
+fn cups_on_another_scheduler_gets_lp_dash_h_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = dir.path().join("args");
+    let lp = fake_lp(
+        dir.path(),
+        &format!(
+            "printf '%s\\n' \"$@\" > {args}\necho \"request id is front-3 (1 file(s))\"",
+            args = args.display()
+        ),
+    );
+    let printer = CupsPrinter::new(&lp, "front", Paper::Mm58)
+        .unwrap()
+        .with_server("/run/kassa/cups.sock");
+    assert_eq!(
+        printer.describe(),
+        "CUPS queue \"front\" on /run/kassa/cups.sock"
+    );
+    printer.print(&korean_sale()).unwrap();
+    let argv: Vec<String> = std::fs::read_to_string(&args)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(&argv[..4], ["-h", "/run/kassa/cups.sock", "-d", "front"]);
+    // An empty server is the system's default scheduler: no -h at all.
+    let printer = CupsPrinter::new(&lp, "front", Paper::Mm58)
+        .unwrap()
+        .with_server("  ");
+    printer.print(&korean_sale()).unwrap();
+    let argv = std::fs::read_to_string(&args).unwrap();
+    assert!(argv.starts_with("-d\nfront\n"), "{argv}");
+}
+
+#[test]
 fn cups_failures_say_what_to_do() {
     let dir = tempfile::tempdir().unwrap();
     // CUPS 2.4's own message for an unknown queue.

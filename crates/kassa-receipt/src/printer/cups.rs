@@ -1,7 +1,8 @@
 //! The operating system's print system through CUPS's `lp` command.
 //!
-//! The receipt is rendered to a temporary PDF and handed to `lp -d QUEUE -t NAME FILE`; `lp`
-//! copies it to the spooler before it exits, so the temporary file is removed afterwards.
+//! The receipt is rendered to a temporary PDF and handed to `lp [-h SERVER] -d QUEUE -t NAME
+//! FILE`; `lp` copies it to the spooler before it exits, so the temporary file is removed
+//! afterwards. Without a server `lp` uses the system's default scheduler.
 //! The program path and queue are parameters, so a test can point this at a real `cupsd`
 //! (or at another `lp`), and messages are read in the C locale so errors can be told apart.
 //!
@@ -30,6 +31,7 @@ const POLL: Duration = Duration::from_millis(20);
 pub struct CupsPrinter {
     lp: PathBuf,
     queue: String,
+    server: Option<String>,
     paper: Paper,
     timeout: Duration,
     pdf: PdfRenderer,
@@ -46,6 +48,7 @@ impl CupsPrinter {
         Ok(CupsPrinter {
             lp: lp.into(),
             queue: queue.to_string(),
+            server: None,
             paper,
             timeout: LP_TIMEOUT,
             pdf: PdfRenderer::new()?,
@@ -55,6 +58,14 @@ impl CupsPrinter {
     /// The same printer with another limit on how long `lp` may run.
     pub fn with_timeout(mut self, timeout: Duration) -> CupsPrinter {
         self.timeout = timeout;
+        self
+    }
+
+    /// The same printer on another CUPS scheduler: `lp -h SERVER` (`host`, `host:port` or
+    /// the path of the scheduler's local socket). An empty string means the default.
+    pub fn with_server(mut self, server: &str) -> CupsPrinter {
+        let s = server.trim();
+        self.server = (!s.is_empty()).then(|| s.to_string());
         self
     }
 
@@ -95,7 +106,10 @@ impl CupsPrinter {
 
 impl Printer for CupsPrinter {
     fn describe(&self) -> String {
-        format!("CUPS queue {:?}", self.queue)
+        match &self.server {
+            Some(server) => format!("CUPS queue {:?} on {server}", self.queue),
+            None => format!("CUPS queue {:?}", self.queue),
+        }
     }
 
     fn paper(&self) -> Paper {
@@ -118,9 +132,12 @@ impl Printer for CupsPrinter {
             .map_err(spool_err)?;
         let mut out = tempfile::tempfile().map_err(spool_err)?;
         let mut err = tempfile::tempfile().map_err(spool_err)?;
-        let mut child = Command::new(&self.lp)
-            .env("LC_ALL", "C")
-            .env("LANG", "C")
+        let mut command = Command::new(&self.lp);
+        command.env("LC_ALL", "C").env("LANG", "C");
+        if let Some(server) = &self.server {
+            command.arg("-h").arg(server);
+        }
+        let mut child = command
             .arg("-d")
             .arg(&self.queue)
             .arg("-t")
