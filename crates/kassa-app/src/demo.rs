@@ -283,7 +283,8 @@ mod running {
             std::fs::create_dir_all(&keys).map_err(|e| config_err("key folder", e))?;
             let pos_key = keys.join("pos_private_key_pkcs8.pem");
             let terminal_key = keys.join("terminal_public_key.pem");
-            std::fs::write(&pos_key, POS_PRIVATE).map_err(|e| config_err("key file", e))?;
+            crate::keyfiles::write_private_key_file(&pos_key, POS_PRIVATE.as_bytes())
+                .map_err(|e| config_err("key file", e))?;
             std::fs::write(&terminal_key, TERMINAL_PUBLIC)
                 .map_err(|e| config_err("key file", e))?;
 

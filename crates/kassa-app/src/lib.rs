@@ -9,8 +9,10 @@
 
 #[macro_use]
 pub mod crashpoints;
+mod audit;
 mod checkout;
 mod error;
+pub mod keyfiles;
 pub mod paths;
 mod recovery;
 mod refunds;

@@ -3,6 +3,7 @@
 //! `dyn Terminal`.
 
 use crate::error::{AppError, AppResult};
+use crate::keyfiles;
 use kassa_core::{Clock, Terminal};
 use kassa_ledger::TerminalRow;
 use std::sync::Arc;
@@ -15,7 +16,8 @@ pub const KICC: &str = "kicc";
 pub const IOTPAY: &str = "iotpay";
 
 /// Builds the driver a stored terminal row describes. Fails with a message naming the
-/// terminal when its settings are unreadable or its key files are missing.
+/// terminal when its settings are unreadable or its key files are missing; warns (without
+/// reading it out) when a private or merchant key file can be read by other users.
 pub fn build_terminal(row: &TerminalRow, clock: Arc<dyn Clock>) -> AppResult<Arc<dyn Terminal>> {
     let bad = |e: String| {
         AppError::Config(format!(
@@ -27,6 +29,7 @@ pub fn build_terminal(row: &TerminalRow, clock: Arc<dyn Clock>) -> AppResult<Arc
         ANTOM_LAN => {
             let cfg: kassa_antom::AntomConfig =
                 serde_json::from_value(row.config.clone()).map_err(|e| bad(e.to_string()))?;
+            keyfiles::warn_if_readable_by_others(&row.name, "POS private key", &cfg.pos_key_path);
             let t = kassa_antom::AntomLan::new(cfg, clock).map_err(|e| bad(e.to_string()))?;
             Ok(Arc::new(t))
         }
@@ -39,6 +42,7 @@ pub fn build_terminal(row: &TerminalRow, clock: Arc<dyn Clock>) -> AppResult<Arc
         IOTPAY => {
             let cfg: kassa_iotpay::IotPayConfig =
                 serde_json::from_value(row.config.clone()).map_err(|e| bad(e.to_string()))?;
+            keyfiles::warn_if_readable_by_others(&row.name, "merchant key", &cfg.key_file);
             let t = kassa_iotpay::IotPay::new(cfg, clock).map_err(|e| bad(e.to_string()))?;
             Ok(Arc::new(t))
         }
