@@ -114,11 +114,16 @@ impl Service {
         let rule = driver.capabilities().refunds;
         match rule {
             RefundRule::ManualOnly => {
+                let on = match driver.kind() {
+                    crate::registry::IOTPAY => "the PAX terminal",
+                    _ => "the terminal itself",
+                };
                 return Err(AppError::Conflict(format!(
-                    "terminal {:?} cannot refund through its API: refund on the terminal, then \
-                     record it with `kassactl refund record --payment {} --terminal-ref REF`",
+                    "terminal {:?} cannot refund through its API: a manager refunds on {on}, \
+                     then records it here with `kassactl refund --payment {} --terminal-ref REF` \
+                     (REF: the terminal's reference for the refund)",
                     p.terminal, p.request_id
-                )))
+                )));
             }
             RefundRule::FullOnly if !full => {
                 return Err(AppError::Conflict(format!(

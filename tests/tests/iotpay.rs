@@ -1,0 +1,528 @@
+//! Acceptance: a PAX terminal through the simulated IOT Pay cloud (real HTTP on loopback, real
+//! MD5 signatures) and the real `kassactl` binary, one fresh ledger per test. Each test checks
+//! what the cashier is told, what the ledger recorded and what the cloud holds; and, across
+//! them, that no expiry date and never the merchant key reaches the ledger or kassactl's
+//! output and logs. The in-process service tests of every behaviour are in
+//! `iotpay/service.rs`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should panic
+
+#[path = "iotpay/service.rs"]
+mod service;
+
+use kassa_acceptance::{ledger_cells, Ctl, Run};
+use kassa_sim::iotpay::{Behaviour, IotPaySim, SimConfig, CANCELLED_TEXT, DECLINED_TEXT};
+use serde_json::{json, Value};
+use std::io::Write;
+use std::path::Path;
+
+const EXIT_DECLINED: i32 = 3;
+const EXIT_UNKNOWN: i32 = 4;
+const EXIT_CONFLICT: i32 = 5;
+
+/// The merchant of the seed's samples.
+pub const MCH_ID: &str = "10000576";
+/// A merchant key distinctive enough to search output, logs and files for.
+pub const KEY: &str = "Kassa-Acceptance-Merchant-Key-5e1d";
+/// The expiry date the seed's approved sample (and the simulator) sends in `extra`.
+pub const SEED_EXPIRY: &str = "1022";
+
+pub async fn cloud() -> IotPaySim {
+    IotPaySim::start(SimConfig::new(MCH_ID, KEY))
+        .await
+        .expect("start the IOT Pay simulator")
+}
+
+/// A file holding the merchant key, as a store would keep it.
+pub fn key_file() -> tempfile::NamedTempFile {
+    let mut f = tempfile::NamedTempFile::new().expect("key file");
+    writeln!(f, "{KEY}").expect("write the key");
+    f
+}
+
+/// Runs kassactl off the async runtime with `KASSA_LOG=<log>`.
+async fn ctl_logged(c: &Ctl, args: &[&str], log: &'static str) -> Run {
+    let db = c.db();
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        Ctl::at(db).run_logged(&refs, log)
+    })
+    .await
+    .expect("kassactl task")
+}
+
+async fn ctl(c: &Ctl, args: &[&str]) -> Run {
+    ctl_logged(c, args, "warn").await
+}
+
+/// Adds the simulator as terminal `pax` through `terminal add iotpay`; returns the run.
+async fn add_terminal(c: &Ctl, sim: &IotPaySim, key: &Path, extra: &[&str]) -> Run {
+    let base = sim.base_url();
+    let key = key.display().to_string();
+    let mut args = vec![
+        "terminal",
+        "add",
+        "iotpay",
+        "--name",
+        "pax",
+        "--base-url",
+        &base,
+        "--mch-id",
+        MCH_ID,
+        "--key-file",
+        &key,
+        "--job-no",
+        "testpax",
+        "--device",
+        "V1-B25",
+    ];
+    args.extend_from_slice(extra);
+    let r = ctl_logged(c, &args, "trace").await;
+    assert_eq!(r.code, 0, "terminal add failed: {:?} {}", r.lines, r.stderr);
+    assert_eq!(r.result()["kind"], "iotpay");
+    assert_eq!(r.result()["capabilities"]["refunds"], "manual-only");
+    r
+}
+
+async fn sale(c: &Ctl) -> Run {
+    ctl_logged(
+        c,
+        &["sale", "--currency", "CAD", "--item", "Latte:6.25x2"],
+        "trace",
+    )
+    .await
+}
+
+fn events(r: &Run) -> Vec<Value> {
+    r.lines
+        .iter()
+        .filter(|l| l.get("event").is_some())
+        .cloned()
+        .collect()
+}
+
+fn text(v: &Value) -> String {
+    v.as_str().unwrap_or_default().to_string()
+}
+
+fn order_detail(c: &Ctl, order: &str) -> Value {
+    let r = c.run(&["order", order]);
+    assert_eq!(r.code, 0, "{:?}", r.lines);
+    r.result().clone()
+}
+
+fn journal_events(detail: &Value) -> Vec<String> {
+    detail["attempts"][0]["journal"]
+        .as_array()
+        .expect("journal")
+        .iter()
+        .map(|j| text(&j["event"]))
+        .collect()
+}
+
+/// Neither the key itself nor anything but its file's path is in any run's output or logs.
+fn assert_no_key_in(runs: &[&Run]) {
+    for r in runs {
+        assert!(!r.stdout.contains(KEY), "key on stdout: {}", r.stdout);
+        assert!(!r.stderr.contains(KEY), "key in the logs");
+    }
+}
+
+/// Nothing the ledger holds carries an expiry date: no `expireDate` key anywhere, and no
+/// value that is the seed's expiry on its own (the four digits may appear inside longer ids
+/// and timestamps, so whole words are compared).
+pub fn assert_no_expiry_in_ledger(db: &Path) {
+    let cells = ledger_cells(db);
+    assert!(!cells.is_empty());
+    for cell in &cells {
+        assert!(
+            !cell.text.to_ascii_lowercase().contains("expiredate"),
+            "expireDate in {}.{}: {}",
+            cell.table,
+            cell.column,
+            cell.text
+        );
+        let words = cell.text.split(|c: char| !c.is_ascii_alphanumeric());
+        for w in words {
+            assert_ne!(
+                w, SEED_EXPIRY,
+                "an expiry date in {}.{}: {}",
+                cell.table, cell.column, cell.text
+            );
+        }
+    }
+}
+
+/// The key is in no cell of the ledger and nowhere in its files' bytes (the database, its
+/// write-ahead log), so not even a freed page holds it.
+pub fn assert_no_key_in_ledger(db: &Path) {
+    for cell in ledger_cells(db) {
+        assert!(
+            !cell.text.contains(KEY),
+            "the key in {}.{}",
+            cell.table,
+            cell.column
+        );
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let path = format!("{}{suffix}", db.display());
+        if let Ok(bytes) = std::fs::read(&path) {
+            assert!(
+                !bytes.windows(KEY.len()).any(|w| w == KEY.as_bytes()),
+                "the key's bytes are in {path}"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_approved_sale_with_trace_logs_never_shows_the_merchant_key() {
+    let sim = cloud().await;
+    let key = key_file();
+    let c = Ctl::new();
+    let added = add_terminal(&c, &sim, key.path(), &[]).await;
+    let listed = ctl_logged(&c, &["terminal", "list"], "trace").await;
+    assert_eq!(listed.result()[0]["name"], "pax");
+    assert!(
+        listed.result()[0]["problem"].is_null(),
+        "{:?}",
+        listed.lines
+    );
+
+    let r = sale(&c).await;
+    assert_eq!(r.code, 0, "{:?} {}", r.lines, r.stderr);
+    assert_eq!(
+        events(&r),
+        vec![
+            json!({"event": "DIAGNOSING", "countdownSeconds": null}),
+            json!({"event": "CC_PAX", "countdownSeconds": null}),
+        ]
+    );
+    let out = r.result();
+    assert_eq!(out["status"], "succeeded");
+    assert_eq!(out["amount"], "12.50");
+    assert_eq!(out["currency"], "CAD");
+    let order = text(&out["order_id"]);
+    let rid = text(&out["payment_request_id"]);
+    let o = sim.order(&rid).expect("the cloud has the order");
+    assert_eq!(out["payment_id"], o.pay_order_id.as_str());
+    assert_eq!((o.amount, o.currency.as_str(), o.status), (1250, "CAD", 2));
+    assert_eq!(o.job_no, "testpax");
+    assert_eq!(o.device.as_deref(), Some("V1-B25"));
+    assert_eq!(sim.paid_count(), 1);
+    let receipt = &out["receipt"];
+    assert_eq!(receipt["masked_pan"], "XXXXXXXXXXXX1166");
+    assert_eq!(receipt["application_label"], "MASTERCARD");
+    assert_eq!(receipt["aid"], "A0000000041010");
+    assert_eq!(receipt["notice"], "000 Approved 00 Thank You");
+
+    let detail = order_detail(&c, &order);
+    assert_eq!(detail["order"]["status"], "paid");
+    assert_eq!(
+        journal_events(&detail),
+        ["begin", "diagnosed_ok", "sent", "approved"]
+    );
+    let shown = ctl_logged(&c, &["order", &order], "trace").await;
+    let audit = ctl_logged(&c, &["audit"], "trace").await;
+    assert!(
+        r.stderr.contains("TRACE") || r.stderr.contains("DEBUG"),
+        "the logs were on: {}",
+        r.stderr
+    );
+    assert_no_key_in(&[&added, &listed, &r, &shown, &audit]);
+    assert_no_key_in_ledger(&c.db());
+    let config = ledger_cells(&c.db())
+        .into_iter()
+        .find(|cell| cell.table == "terminals" && cell.column == "config")
+        .expect("the terminal's settings");
+    assert!(
+        config.text.contains(&key.path().display().to_string()),
+        "the settings name the key file: {}",
+        config.text
+    );
+    sim.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_decline_exits_3_with_the_terminal_text_as_the_reason() {
+    let sim = cloud().await;
+    let key = key_file();
+    let c = Ctl::new();
+    add_terminal(&c, &sim, key.path(), &[]).await;
+    sim.push(Behaviour::Decline);
+    let r = sale(&c).await;
+    assert_eq!(r.code, EXIT_DECLINED, "{:?}", r.lines);
+    let out = r.result();
+    assert_eq!(out["status"], "failed");
+    assert_eq!(out["decline"]["code"], "status 9");
+    assert_eq!(out["decline"]["message"], DECLINED_TEXT);
+    assert!(text(&out["message"]).contains(DECLINED_TEXT), "{out}");
+    assert_eq!(
+        sim.order(&text(&out["payment_request_id"])).unwrap().status,
+        9
+    );
+    assert_eq!(sim.paid_count(), 0);
+    let detail = order_detail(&c, &text(&out["order_id"]));
+    assert_eq!(detail["order"]["status"], "open", "it can be paid again");
+    assert_no_expiry_in_ledger(&c.db());
+    sim.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_cancelled_by_the_system_exits_3_and_may_be_tried_again() {
+    let sim = cloud().await;
+    let key = key_file();
+    let c = Ctl::new();
+    add_terminal(&c, &sim, key.path(), &[]).await;
+    sim.push(Behaviour::Cancel);
+    let r = sale(&c).await;
+    assert_eq!(r.code, EXIT_DECLINED, "{:?}", r.lines);
+    let out = r.result();
+    assert_eq!(out["decline"]["code"], "status 4");
+    assert_eq!(out["decline"]["message"], CANCELLED_TEXT);
+    assert_eq!(out["decline"]["retryable"], true);
+    assert!(text(&out["message"]).contains("try again"), "{out}");
+    let again = ctl(&c, &["pay", &text(&out["order_id"])]).await;
+    assert_eq!(again.code, 0, "{:?}", again.lines);
+    assert_eq!(sim.paid_count(), 1);
+    assert_eq!(sim.orders().len(), 2, "a new order for the new attempt");
+    sim.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_later_than_the_client_waits_is_recovered_as_paid() {
+    let sim = cloud().await;
+    let key = key_file();
+    let c = Ctl::new();
+    add_terminal(&c, &sim, key.path(), &["--pay-timeout", "500ms"]).await;
+    // The terminal is paid at once; the cloud's answer is held for ten minutes.
+    sim.push(Behaviour::Timeout { hold_ms: 600_000 });
+    let r = sale(&c).await;
+    assert_eq!(r.code, 0, "{:?} {}", r.lines, r.stderr);
+    assert_eq!(r.result()["status"], "succeeded");
+    assert_eq!(
+        events(&r).last(),
+        Some(&json!({"event": "RECOVERING", "countdownSeconds": null}))
+    );
+    let detail = order_detail(&c, &text(&r.result()["order_id"]));
+    assert_eq!(
+        journal_events(&detail),
+        ["begin", "diagnosed_ok", "sent", "lost", "approved"]
+    );
+    assert_eq!(
+        detail["attempts"][0]["journal"][3]["detail"]["reason"]["kind"],
+        "timeout"
+    );
+    assert_eq!(sim.orders().len(), 1, "never created twice");
+    assert_eq!(sim.paid_count(), 1);
+    assert_eq!(
+        r.result()["payment_id"],
+        sim.orders()[0].pay_order_id.as_str()
+    );
+    assert_no_expiry_in_ledger(&c.db());
+    sim.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrongly_signed_answer_is_confirmed_by_query_order_before_it_counts() {
+    let sim = cloud().await;
+    let key = key_file();
+    let c = Ctl::new();
+    add_terminal(&c, &sim, key.path(), &[]).await;
+    sim.push(Behaviour::BadSignature);
+    let r = sale(&c).await;
+    assert_eq!(r.code, 0, "{:?} {}", r.lines, r.stderr);
+    assert_eq!(r.result()["status"], "succeeded");
+    let detail = order_detail(&c, &text(&r.result()["order_id"]));
+    assert_eq!(
+        journal_events(&detail),
+        ["begin", "diagnosed_ok", "sent", "lost", "approved"]
+    );
+    assert_eq!(
+        detail["attempts"][0]["journal"][3]["detail"]["reason"]["kind"], "bad-signature",
+        "the create_order answer alone was not trusted"
+    );
+    assert!(
+        r.stderr.contains("signature"),
+        "the mismatch is logged: {}",
+        r.stderr
+    );
+    assert_eq!(sim.paid_count(), 1);
+    assert_no_key_in(&[&r]);
+    sim.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refunds_are_done_on_the_pax_terminal_and_recorded_with_its_reference() {
+    let sim = cloud().await;
+    let key = key_file();
+    let c = Ctl::new();
+    add_terminal(&c, &sim, key.path(), &[]).await;
+    let paid = sale(&c).await;
+    assert_eq!(paid.code, 0);
+    let order = text(&paid.result()["order_id"]);
+
+    let refused = ctl(&c, &["refund", "--payment", &order]).await;
+    assert_eq!(refused.code, EXIT_CONFLICT, "{:?}", refused.lines);
+    let msg = text(&refused.result()["error"]["message"]);
+    assert!(
+        msg.contains("PAX terminal") && msg.contains("--terminal-ref"),
+        "say where to refund and how to record it: {msg}"
+    );
+    // The command it suggests is one kassactl has.
+    let paid_rid = text(&paid.result()["payment_request_id"]);
+    assert!(
+        msg.contains(&format!(
+            "kassactl refund --payment {paid_rid} --terminal-ref"
+        )),
+        "{msg}"
+    );
+    let blank = ctl(&c, &["refund", "--payment", &order, "--terminal-ref", " "]).await;
+    assert_eq!(blank.code, 2, "{:?}", blank.lines);
+
+    let part = ctl(
+        &c,
+        &[
+            "refund",
+            "--payment",
+            &order,
+            "--amount",
+            "6.25",
+            "--terminal-ref",
+            "PAX-INV-724173",
+            "--reason",
+            "one latte returned",
+        ],
+    )
+    .await;
+    assert_eq!(part.code, 0, "{:?} {}", part.lines, part.stderr);
+    assert_eq!(part.result()["status"], "succeeded");
+    assert_eq!(part.result()["refund_id"], "PAX-INV-724173");
+    assert_eq!(part.result()["amount"], "6.25");
+    assert_eq!(part.result()["refundable_after"], "6.25");
+    let orders = ctl(&c, &["orders"]).await;
+    assert_eq!(orders.result()[0]["status"], "partially-refunded");
+
+    let rest = ctl(
+        &c,
+        &[
+            "refund",
+            "--payment",
+            &order,
+            "--terminal-ref",
+            "PAX-INV-724174",
+        ],
+    )
+    .await;
+    assert_eq!(rest.code, 0, "{:?}", rest.lines);
+    assert_eq!(rest.result()["refundable_after"], "0.00");
+    let orders = ctl(&c, &["orders"]).await;
+    assert_eq!(orders.result()[0]["status"], "refunded");
+
+    let audit = ctl(&c, &["audit"]).await;
+    let manual: Vec<&Value> = audit
+        .result()
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "manual_refund")
+        .collect();
+    assert_eq!(manual.len(), 2, "{:?}", audit.lines);
+    assert!(
+        manual[0].to_string().contains("PAX-INV-724173"),
+        "{}",
+        manual[0]
+    );
+    assert_eq!(sim.orders().len(), 1, "nothing more was sent to the cloud");
+    assert_eq!(sim.paid_count(), 1);
+    sim.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_expiry_date_from_any_answer_reaches_the_ledger() {
+    let sim = cloud().await;
+    let key = key_file();
+    let c = Ctl::new();
+    add_terminal(&c, &sim, key.path(), &["--pay-timeout", "500ms"]).await;
+    let mut runs = Vec::new();
+    for b in [
+        Behaviour::Approve,
+        Behaviour::Decline,
+        Behaviour::BadSignature,
+        Behaviour::Timeout { hold_ms: 600_000 },
+    ] {
+        sim.push(b);
+        runs.push(sale(&c).await);
+    }
+    let codes: Vec<i32> = runs.iter().map(|r| r.code).collect();
+    assert_eq!(codes, [0, EXIT_DECLINED, 0, 0], "{runs:?}");
+    // The cloud did send expiry data, so the check below is not vacuous.
+    for o in sim.orders() {
+        assert!(o.extra.unwrap().contains("expireDate"));
+    }
+    assert!(sim.orders()[0].extra.clone().unwrap().contains(SEED_EXPIRY));
+    // The receipt data around it did reach the ledger.
+    let cells = ledger_cells(&c.db());
+    assert!(cells.iter().any(|c| c.text.contains("A0000000041010")));
+    assert_no_expiry_in_ledger(&c.db());
+    for r in &runs {
+        assert!(!r.stdout.contains("expireDate"), "{}", r.stdout);
+        assert!(!r.stderr.contains("expireDate"), "the logs: {}", r.stderr);
+    }
+    sim.stop().await.unwrap();
+}
+
+/// The slowest test here: recovery must keep asking for at least 60 s (PROTOCOLS §4.3), so
+/// the shortest window the settings accept is spent in real time. Both endings that can
+/// never be settled run at once, each against its own cloud.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn past_the_polling_window_an_unsettled_payment_waits_for_a_manager() {
+    let (stuck_cloud, wrong_cloud) = (cloud().await, cloud().await);
+    stuck_cloud.push(Behaviour::StuckPaying);
+    wrong_cloud.push(Behaviour::WrongAmount);
+    let key = key_file();
+    let window = ["--recovery-window", "60s", "--poll-interval", "20s"];
+    let (stuck, wrong) = (Ctl::new(), Ctl::new());
+    add_terminal(&stuck, &stuck_cloud, key.path(), &window).await;
+    add_terminal(&wrong, &wrong_cloud, key.path(), &window).await;
+    let (a, b) = tokio::join!(sale(&stuck), sale(&wrong));
+    for (c, r, reason) in [(&stuck, &a, "not-final"), (&wrong, &b, "mismatch")] {
+        assert_eq!(r.code, EXIT_UNKNOWN, "{:?} {}", r.lines, r.stderr);
+        let out = r.result();
+        assert_eq!(out["status"], "needs-manager");
+        assert!(text(&out["message"]).contains("manager"), "{out}");
+        assert!(out["payment_id"].is_null(), "never recorded as paid");
+        let recovering = events(r)
+            .iter()
+            .filter(|e| e["event"] == "RECOVERING")
+            .count();
+        assert_eq!(recovering, 4, "asked at 0, 20, 40 and 60 s: {:?}", r.lines);
+        let detail = order_detail(c, &text(&out["order_id"]));
+        assert_eq!(
+            journal_events(&detail),
+            ["begin", "diagnosed_ok", "sent", "lost", "escalate"]
+        );
+        assert_eq!(
+            detail["attempts"][0]["journal"][3]["detail"]["reason"]["kind"],
+            reason
+        );
+        assert!(detail["payment"].is_null());
+        let recover = ctl(c, &["recover"]).await;
+        assert_eq!(
+            recover.code, EXIT_UNKNOWN,
+            "still the manager's: {:?}",
+            recover.lines
+        );
+    }
+    let stuck_order = &stuck_cloud.orders()[0];
+    assert_eq!(stuck_order.status, 1, "still paying on the terminal");
+    let wrong_order = &wrong_cloud.orders()[0];
+    assert_eq!(
+        (wrong_order.status, wrong_order.charged_amount),
+        (2, wrong_order.amount + 100),
+        "charged a different amount: never a success in the ledger"
+    );
+    stuck_cloud.stop().await.unwrap();
+    wrong_cloud.stop().await.unwrap();
+}
