@@ -60,13 +60,19 @@ impl AntomConfig {
         }
     }
 
-    /// Checks the fields that need no file access.
+    /// Checks the fields that need no file access, the LAN address included.
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.host.trim().is_empty() {
             return Err(ConfigError::Invalid(
                 "the terminal's IP address is empty".into(),
             ));
         }
+        self.validate_terminal()
+    }
+
+    /// Checks what every transport needs (serial number, payment method); the address is
+    /// the transport's business (a USB terminal may have none).
+    pub fn validate_terminal(&self) -> Result<(), ConfigError> {
         if self.client_id.trim().is_empty() {
             return Err(ConfigError::Invalid(
                 "the terminal's serial number (Client-Id) is empty".into(),

@@ -47,14 +47,14 @@ impl Antom<LanTransport> {
 }
 
 impl<T: Transport> Antom<T> {
-    /// A driver over any transport (the LAN one, a future USB one, a test fake). The host and
-    /// port of `cfg` are the transport's business and are not read here.
+    /// A driver over any transport (LAN, USB, a test fake). The host and port of `cfg` are
+    /// the transport's business and are not read here.
     pub fn with_transport(
         cfg: AntomConfig,
         transport: T,
         clock: Arc<dyn Clock>,
     ) -> Result<Antom<T>, ConfigError> {
-        cfg.validate()?;
+        cfg.validate_terminal()?;
         let (pos_key, terminal_key) = cfg.load_keys()?;
         Ok(Antom {
             client_id: cfg.client_id.trim().to_string(),
@@ -90,6 +90,14 @@ impl<T: Transport> Antom<T> {
 
     /// What this terminal accepts as a refund, checked before anything is sent.
     fn check_refund(&self, req: &RefundRequest) -> Result<(), RequestError> {
+        if !self.transport.carries_refunds() {
+            return Err(RequestError::Unsupported(
+                "refunds through the API without the terminal's LAN address (the N950 takes \
+                 refunds over Wi-Fi/LAN only). A store manager refunds on the terminal; record \
+                 that refund here afterwards, or add the terminal's LAN address to its settings"
+                    .into(),
+            ));
+        }
         let (amount, paid) = (req.amount, req.payment.amount);
         if amount.currency != paid.currency {
             return Err(RequestError::Unsupported(format!(
@@ -130,7 +138,9 @@ impl<T: Transport> kassa_core::Terminal for Antom<T> {
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             cancel_before_card: false,
-            refunds: if self.customer_mode {
+            refunds: if !self.transport.carries_refunds() {
+                RefundRule::ManualOnly
+            } else if self.customer_mode {
                 RefundRule::FullOrOnePartial
             } else {
                 RefundRule::FullOnly
@@ -259,6 +269,11 @@ impl<T: Transport> kassa_core::Terminal for Antom<T> {
     }
 
     async fn inquire_refund(&self, q: &RefundQuery) -> Result<RefundStatus, InquiryError> {
+        if !self.transport.carries_refunds() {
+            return Err(InquiryError::Unsupported(
+                "refunds without the terminal's LAN address: check the terminal's screen".into(),
+            ));
+        }
         if let Some(refund_id) = &q.terminal_refund_id {
             let body = wire::InquiryRefundRequest {
                 refund_id: refund_id.clone(),

@@ -3,8 +3,10 @@
 //! - [`protocol`]: signing, the `Signature`/`Encrypt` headers and the body envelope — shared
 //!   with the simulator, so there is one crypto implementation;
 //! - [`wire`] and [`codes`]: Antom's JSON and result codes in Antom's vocabulary;
-//! - [`transport`]: the seam to the wire, with [`lan`] (HTTP) as its implementation;
-//! - [`driver`]: [`AntomLan`] / [`Antom`], the `kassa_core::Terminal` implementation.
+//! - [`transport`]: the seam to the wire, with [`lan`] (HTTP) and [`usb`] (Android Open
+//!   Accessory with the §2.2 framing) as its implementations;
+//! - [`driver`]: [`AntomLan`] / [`usb::AntomUsb`] / [`Antom`], the `kassa_core::Terminal`
+//!   implementation shared by both transports.
 
 mod call;
 pub mod codes;
@@ -15,6 +17,7 @@ mod map;
 pub mod protocol;
 pub mod receipt;
 pub mod transport;
+pub mod usb;
 pub mod wire;
 
 pub use config::{AntomConfig, ConfigError, DEFAULT_PORT};

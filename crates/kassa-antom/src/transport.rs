@@ -1,7 +1,7 @@
 //! The seam between the driver and the wire. A transport carries one already signed and
 //! encrypted request to the terminal and brings back the raw answer; it knows nothing of
-//! keys or JSON. LAN (HTTP) implements it today; USB (Android Open Accessory framing, §2)
-//! can implement it later and reuse the whole driver.
+//! keys or JSON. LAN (HTTP, [`crate::lan`]) and USB (Android Open Accessory framing, §2,
+//! [`crate::usb`]) implement it; the whole driver above is shared.
 //!
 //! Its error keeps the distinction money depends on: [`TransportError::NotSent`] means
 //! nothing left the machine (the sale may be retried as a new attempt);
@@ -102,6 +102,13 @@ impl fmt::Display for NoAnswer {
 pub trait Transport: Send + Sync + fmt::Debug {
     /// The driver kind this transport makes (`antom-lan`, `antom-usb`).
     fn kind(&self) -> &'static str;
+
+    /// Whether `refund` and `inquiryRefund` can travel this way. The N950 takes refunds over
+    /// the LAN only (PROTOCOLS §1.6): a USB transport without a LAN address says no, and the
+    /// driver then offers refunds as done on the terminal by a manager.
+    fn carries_refunds(&self) -> bool {
+        true
+    }
 
     /// Sends `request` and waits at most `timeout` for the whole answer.
     async fn send(
