@@ -289,6 +289,8 @@ impl Service {
             }
         };
         tracing::info!(request_id = %rid, state = %attempt.state, "payment attempt ended");
+        // After the commit, never instead of it: the receipt prints in the background.
+        self.auto_print_after(&attempt);
         self.report_for(&attempt)
     }
 

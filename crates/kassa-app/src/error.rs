@@ -24,6 +24,14 @@ pub enum AppError {
     /// The ledger refused or failed.
     #[error("ledger: {0}")]
     Ledger(#[from] LedgerError),
+    /// A printer did not print; the document's job stays queued where there is one.
+    #[error("{message}")]
+    Printer {
+        /// The printer back-end's stable code (`printer-unreachable`, `print-queue-failed`).
+        code: &'static str,
+        /// What happened and what to do.
+        message: String,
+    },
 }
 
 impl AppError {
@@ -34,6 +42,7 @@ impl AppError {
             AppError::Config(_) => "config",
             AppError::NotFound(_) => "not-found",
             AppError::Conflict(_) => "conflict",
+            AppError::Printer { code, .. } => code,
             AppError::Ledger(e) => match e {
                 LedgerError::AttemptInProgress { .. }
                 | LedgerError::AlreadyPaid

@@ -14,9 +14,13 @@ mod checkout;
 mod error;
 pub mod keyfiles;
 pub mod paths;
+pub mod printers;
+pub mod printing;
+pub mod receipts;
 mod recovery;
 mod refunds;
 pub mod registry;
+pub mod reports;
 mod terminals;
 mod views;
 
@@ -42,6 +46,9 @@ pub use dayclose::ZReport;
 pub use demo::Demo;
 pub use demo::{DemoBehaviour, DemoStatus};
 pub use store::{StoreSettings, TaxRateSetting};
+
+pub use printers::{AutoPrint, PrintOutcome, PrintSettings, PrinterConfig, PrinterTarget};
+pub use printing::{PrinterHealth, PrinterStatus};
 
 use kassa_core::{Clock, IdGen, SystemClock, Terminal};
 use kassa_ledger::Ledger;
@@ -83,6 +90,8 @@ pub struct Service {
     drivers: Mutex<HashMap<String, Arc<dyn Terminal>>>,
     /// Attempts whose recovery runs in this process, so two callers never poll one attempt.
     recovering: Mutex<HashSet<String>>,
+    /// Wakes the background printer when a job is queued.
+    print_wake: tokio::sync::Notify,
 }
 
 impl Service {
@@ -106,6 +115,7 @@ impl Service {
             clock: opts.clock,
             drivers: Mutex::new(HashMap::new()),
             recovering: Mutex::new(HashSet::new()),
+            print_wake: tokio::sync::Notify::new(),
         })
     }
 

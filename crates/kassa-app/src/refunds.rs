@@ -191,6 +191,7 @@ impl Service {
             }
         };
         crash_point!("refund.after_outcome_commit");
+        self.auto_print_after(&end);
         self.refund_report(&end)
     }
 
@@ -217,6 +218,7 @@ impl Service {
             &m.terminal_ref,
             &m.reason,
         )?;
+        self.auto_print_after(&end);
         self.refund_report(&end)
     }
 

@@ -37,6 +37,7 @@ impl Service {
                 &serde_json::json!({"request_id": report.payment_request_id,
                     "order_id": report.order_id, "status": report.status}),
             )?;
+            self.auto_print_kiosk_wait(&report.payment_request_id);
         }
         Ok(report)
     }

@@ -1,0 +1,286 @@
+//! The Z report as a printed document and as CSV.
+//!
+//! Without a date it is the report of the open period, with the figures of
+//! [`Service::z_report`] (the day close's own numbers: what closing now would record). For
+//! a past business day the same rules are applied to that calendar day: payments approved
+//! that day, refunds that succeeded that day, and attempts started that day that are still
+//! not final, each counted by the date of its own timestamp.
+
+use crate::dayclose::REFUND_LOOKBACK_DAYS;
+use crate::error::{AppError, AppResult};
+use crate::receipts::ledger_time;
+use crate::Service;
+use chrono::NaiveDate;
+use kassa_core::{AttemptState, Currency, Money};
+use kassa_ledger::{Attempt, AttemptKind, OrderFilter};
+use kassa_receipt::{Document, Language, Receipt, Tender, UnresolvedAttempt, ZReport, ZTotal};
+use std::collections::BTreeMap;
+
+/// Reads a business day written `YYYY-MM-DD`.
+pub fn parse_day(text: &str) -> AppResult<NaiveDate> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+        AppError::Usage(format!(
+            "{text:?} is not a date: write the business day as YYYY-MM-DD, e.g. 2026-11-21"
+        ))
+    })
+}
+
+fn unresolved(a: &Attempt) -> AppResult<UnresolvedAttempt> {
+    Ok(UnresolvedAttempt {
+        kind: match a.kind {
+            AttemptKind::Payment => kassa_receipt::AttemptKind::Payment,
+            AttemptKind::Refund => kassa_receipt::AttemptKind::Refund,
+        },
+        request_id: kassa_core::RequestId::parse(&a.request_id)
+            .map_err(|e| AppError::Config(format!("attempt id in the ledger: {e}")))?,
+        terminal: a.terminal.clone(),
+        amount: a.amount,
+        at: ledger_time(&a.created_at)?,
+        state: a.state,
+    })
+}
+
+/// Adds one payment or refund to a terminal's row.
+fn tally(rows: &mut BTreeMap<String, ZTotal>, terminal: &str, amount: Money) {
+    let row = rows.entry(terminal.to_string()).or_insert_with(|| ZTotal {
+        terminal: terminal.to_string(),
+        tender: Tender::Card,
+        count: 0,
+        amount: Money::zero(amount.currency),
+    });
+    row.count += 1;
+    row.amount.minor = row.amount.minor.saturating_add(amount.minor);
+}
+
+impl Service {
+    /// The Z report document: of the open period when `day` is `None` (the day close's
+    /// figures), else of that calendar day. Payments through a terminal count as card
+    /// payments (the ledger records no cash).
+    pub fn z_report_receipt(
+        &self,
+        day: Option<NaiveDate>,
+        printed_by: &str,
+        language: Option<Language>,
+    ) -> AppResult<Receipt> {
+        let report = match day {
+            None => self.open_period_z(printed_by)?,
+            Some(d) => self.day_z(d, printed_by)?,
+        };
+        Ok(Receipt {
+            store: self.receipt_header()?,
+            language: match language {
+                Some(l) => l,
+                None => self.receipt_language()?,
+            },
+            document: Document::ZReport(report),
+        })
+    }
+
+    /// The open period's report, from the day close's figures.
+    fn open_period_z(&self, printed_by: &str) -> AppResult<ZReport> {
+        let z = self.z_report()?;
+        let to = ledger_time(&z.to)?;
+        let row = |terminal: &str, t: &crate::dayclose::Tally| ZTotal {
+            terminal: terminal.to_string(),
+            tender: Tender::Card,
+            count: t.count,
+            amount: t.total,
+        };
+        Ok(ZReport {
+            day: to.date_naive(),
+            printed_at: to,
+            printed_by: printed_by.to_string(),
+            currency: z.sales.total.currency,
+            sales: z
+                .by_terminal
+                .iter()
+                .filter(|t| t.sales.count > 0)
+                .map(|t| row(&t.terminal, &t.sales))
+                .collect(),
+            refunds: z
+                .by_terminal
+                .iter()
+                .filter(|t| t.refunds.count > 0)
+                .map(|t| row(&t.terminal, &t.refunds))
+                .collect(),
+            unresolved: self
+                .ledger
+                .non_final_attempts()?
+                .iter()
+                .map(unresolved)
+                .collect::<AppResult<_>>()?,
+        })
+    }
+
+    /// One calendar day's report.
+    fn day_z(&self, day: NaiveDate, printed_by: &str) -> AppResult<ZReport> {
+        let currency: Currency = self.store_settings()?.currency()?;
+        let on_day = |t: &str| -> AppResult<bool> { Ok(ledger_time(t)?.date_naive() == day) };
+        let from = day - chrono::Duration::days(REFUND_LOOKBACK_DAYS);
+        let orders = self.ledger.list_orders(&OrderFilter {
+            from: Some(from.format("%Y-%m-%d").to_string()),
+            to: Some(day.format("%Y-%m-%d").to_string()),
+            ..OrderFilter::default()
+        })?;
+        let mut sales = BTreeMap::new();
+        let mut refunds = BTreeMap::new();
+        let mut open = Vec::new();
+        for summary in &orders {
+            for a in self.ledger.attempts_for_order(&summary.id)? {
+                if a.amount.currency != currency {
+                    continue;
+                }
+                match (a.kind, a.state) {
+                    (AttemptKind::Payment, AttemptState::Succeeded) => {
+                        if let Some(p) = self.ledger.payment(&a.request_id)? {
+                            if p.request_id == a.request_id && on_day(&p.paid_at)? {
+                                tally(&mut sales, &p.terminal, p.amount);
+                            }
+                        }
+                    }
+                    (AttemptKind::Refund, AttemptState::Succeeded) if on_day(&a.updated_at)? => {
+                        tally(&mut refunds, &a.terminal, a.amount);
+                    }
+                    (_, s) if !s.is_final() && on_day(&a.created_at)? => {
+                        open.push(unresolved(&a)?);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok(ZReport {
+            day,
+            printed_at: self.clock.now(),
+            printed_by: printed_by.to_string(),
+            currency,
+            sales: sales.into_values().collect(),
+            refunds: refunds.into_values().collect(),
+            unresolved: open,
+        })
+    }
+}
+
+/// The report as CSV (RFC 4180, `\r\n` line ends): one row per terminal and tender for
+/// sales and refunds, a net row, then one row per unresolved attempt. Amounts are in major
+/// units without grouping, so spreadsheets read them as numbers.
+pub fn z_report_csv(z: &ZReport) -> String {
+    let mut out = String::new();
+    let mut row = |cells: &[String]| {
+        let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    };
+    let head = [
+        "section",
+        "business_day",
+        "terminal",
+        "tender",
+        "count",
+        "amount",
+        "currency",
+        "request_id",
+        "state",
+        "at",
+    ];
+    row(&head.map(String::from));
+    let day = z.day.format("%Y-%m-%d").to_string();
+    let code = z.currency.code().to_string();
+    let tender = |t: Tender| match t {
+        Tender::Card => "card",
+        Tender::Wallet => "wallet",
+        Tender::Cash => "cash",
+    };
+    let mut net: i64 = 0;
+    for (section, rows, sign) in [("sale", &z.sales, 1), ("refund", &z.refunds, -1)] {
+        for t in rows {
+            net = net.saturating_add(sign * t.amount.minor);
+            row(&[
+                section.into(),
+                day.clone(),
+                t.terminal.clone(),
+                tender(t.tender).into(),
+                t.count.to_string(),
+                t.amount.to_major_string(),
+                code.clone(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ]);
+        }
+    }
+    let blank = String::new;
+    row(&[
+        "net".into(),
+        day.clone(),
+        blank(),
+        blank(),
+        blank(),
+        Money::new(net, z.currency).to_major_string(),
+        code.clone(),
+        blank(),
+        blank(),
+        blank(),
+    ]);
+    for u in &z.unresolved {
+        let kind = match u.kind {
+            kassa_receipt::AttemptKind::Payment => "unresolved-payment",
+            kassa_receipt::AttemptKind::Refund => "unresolved-refund",
+        };
+        row(&[
+            kind.into(),
+            day.clone(),
+            u.terminal.clone(),
+            blank(),
+            "1".into(),
+            u.amount.to_major_string(),
+            u.amount.currency.code().to_string(),
+            u.request_id.to_string(),
+            u.state.to_string(),
+            u.at.to_rfc3339(),
+        ]);
+    }
+    out
+}
+
+/// One CSV cell, quoted when it holds a comma, quote or line break; a leading `=`, `+`, `-`
+/// or `@` of text is prefixed with `'` so a spreadsheet does not run it as a formula.
+fn csv_cell(c: &str) -> String {
+    let numeric = c.parse::<f64>().is_ok();
+    let c = if !numeric && c.starts_with(['=', '+', '-', '@']) {
+        format!("'{c}")
+    } else {
+        c.to_string()
+    };
+    if c.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", c.replace('"', "\"\""))
+    } else {
+        c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_are_quoted_and_formulas_defused() {
+        assert_eq!(csv_cell("Counter 1"), "Counter 1");
+        assert_eq!(csv_cell("a,b"), "\"a,b\"");
+        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_cell("=SUM(A1)"), "'=SUM(A1)");
+        assert_eq!(
+            csv_cell("-12.50"),
+            "-12.50",
+            "negative amounts stay numbers"
+        );
+    }
+
+    #[test]
+    fn days_are_written_year_first() {
+        assert_eq!(
+            parse_day("2026-11-21").unwrap(),
+            NaiveDate::from_ymd_opt(2026, 11, 21).unwrap()
+        );
+        assert_eq!(parse_day("21.11.2026").unwrap_err().code(), "usage");
+    }
+}
