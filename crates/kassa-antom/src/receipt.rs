@@ -60,14 +60,15 @@ fn parse(text: &str, which: &'static str) -> ReceiptFields {
 }
 
 /// Keeps only the last four digits of a card number visible; other digits become `*`,
-/// other characters (spaces, existing masks) stay as they are.
+/// other characters (spaces, existing masks) stay as they are. Any Unicode digit counts
+/// (full-width `４` too), since a receipt or a screen shows those just as well.
 pub fn mask_pan(number: &str) -> String {
-    let digits = number.chars().filter(char::is_ascii_digit).count();
+    let digits = number.chars().filter(|c| c.is_numeric()).count();
     let mut seen = 0;
     number
         .chars()
         .map(|c| {
-            if c.is_ascii_digit() {
+            if c.is_numeric() {
                 seen += 1;
                 if digits - seen >= 4 {
                     return '*';
@@ -88,6 +89,16 @@ mod tests {
         assert_eq!(mask_pan("4111 1111 1111 1234"), "**** **** **** 1234");
         assert_eq!(mask_pan("************1234"), "************1234");
         assert_eq!(mask_pan("123"), "123");
+    }
+
+    #[test]
+    fn masks_digits_outside_ascii_too() {
+        // Found by fuzzing (n950_response): full-width or other Unicode digits passed unmasked.
+        assert_eq!(
+            mask_pan("４１１１１１１１１１１１１２３４"),
+            "************１２３４"
+        );
+        assert_eq!(mask_pan("4111 ٤١١١ 1111 1234"), "**** **** **** 1234");
     }
 
     #[test]

@@ -21,13 +21,14 @@ fn clean(v: &Option<String>) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Masks every digit but the last four (`4111111111111111` → `XXXXXXXXXXXX1111`).
+/// Masks every digit but the last four (`4111111111111111` → `XXXXXXXXXXXX1111`). Any
+/// Unicode digit counts (full-width `４` too), since a receipt shows those just as well.
 pub fn mask_pan(pan: &str) -> String {
-    let digits = pan.chars().filter(char::is_ascii_digit).count();
+    let digits = pan.chars().filter(|c| c.is_numeric()).count();
     let mut seen = 0usize;
     pan.chars()
         .map(|c| {
-            if c.is_ascii_digit() {
+            if c.is_numeric() {
                 seen += 1;
                 if digits - seen >= 4 {
                     return 'X';
@@ -166,6 +167,12 @@ mod tests {
         assert_eq!(mask_pan("4111111111111111"), "XXXXXXXXXXXX1111");
         assert_eq!(mask_pan("4111 1111 1111 1111"), "XXXX XXXX XXXX 1111");
         assert_eq!(mask_pan("XXXXXXXXXXXX1166"), "XXXXXXXXXXXX1166");
+        // Found by fuzzing (iotpay_extra): non-ASCII digits passed unmasked.
+        assert_eq!(
+            mask_pan("４１１１１１１１１１１１１１６６"),
+            "XXXXXXXXXXXX１１６６"
+        );
+        assert_eq!(mask_pan("߆߆߆߆߆1166"), "XXXXX1166");
         assert_eq!(
             card_receipt_from_extra(Some("CC_API")),
             CardReceipt::default()

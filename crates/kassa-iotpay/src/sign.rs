@@ -131,4 +131,22 @@ mod tests {
         pairs.retain(|(k, _)| k != SIGN_FIELD);
         assert_eq!(verify(&pairs, &key()), SignCheck::Missing);
     }
+
+    #[test]
+    fn a_signed_float_still_verifies_after_the_trip_through_json_text() {
+        // Found by fuzzing (iotpay_response): the compact text of a float did not always read
+        // back as the same float, so the receiver computed another signature.
+        let v =
+            OrderedJson::parse(r#"{"mchId":"1","rateValue":2222222222222222222222222222222220}"#)
+                .unwrap();
+        let mut pairs = v.as_object().unwrap().to_vec();
+        attach_sign(&mut pairs, &key());
+        let wire = OrderedJson::Object(pairs).to_compact();
+        let received = OrderedJson::parse(&wire).unwrap();
+        assert_eq!(
+            verify(received.as_object().unwrap(), &key()),
+            SignCheck::Valid,
+            "{wire}"
+        );
+    }
 }
