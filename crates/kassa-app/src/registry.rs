@@ -10,6 +10,8 @@ use std::sync::Arc;
 
 /// Kind of the Antom N950 LAN driver.
 pub const ANTOM_LAN: &str = "antom-lan";
+/// Kind of the Antom N950 USB (Android Open Accessory) driver.
+pub const ANTOM_USB: &str = "antom-usb";
 /// Kind of the KICC bridge driver.
 pub const KICC: &str = "kicc";
 /// Kind of the IOT Pay CC_PAX driver.
@@ -33,6 +35,13 @@ pub fn build_terminal(row: &TerminalRow, clock: Arc<dyn Clock>) -> AppResult<Arc
             let t = kassa_antom::AntomLan::new(cfg, clock).map_err(|e| bad(e.to_string()))?;
             Ok(Arc::new(t))
         }
+        ANTOM_USB => {
+            // Nothing is opened here: the terminal may be unplugged while it is set up.
+            let cfg: kassa_antom::usb::AntomUsbConfig =
+                serde_json::from_value(row.config.clone()).map_err(|e| bad(e.to_string()))?;
+            let t = kassa_antom::Antom::usb(cfg, clock).map_err(|e| bad(e.to_string()))?;
+            Ok(Arc::new(t))
+        }
         KICC => {
             let cfg: kassa_kicc::KiccConfig =
                 serde_json::from_value(row.config.clone()).map_err(|e| bad(e.to_string()))?;
@@ -48,4 +57,49 @@ pub fn build_terminal(row: &TerminalRow, clock: Arc<dyn Clock>) -> AppResult<Arc
         }
         other => Err(bad(format!("unknown terminal kind {other:?}"))),
     }
+}
+
+/// A USB device that is, or may be, an N950: what `kassactl usb list` prints and the terminal
+/// settings offer.
+#[derive(Debug, Clone, serde::Serialize, PartialEq, Eq)]
+pub struct UsbTerminalView {
+    /// `18d1:2d00`.
+    pub ids: String,
+    /// `bus 001 device 042` (changes when the device re-enumerates).
+    pub location: String,
+    /// Maker string, when the device could be opened.
+    pub manufacturer: Option<String>,
+    /// Product string.
+    pub product: Option<String>,
+    /// Serial number string (what `--serial` matches).
+    pub serial: Option<String>,
+    /// `accessory` (ready), `switchable` (an N950 in normal mode), `unidentified` (speaks the
+    /// accessory protocol, not known as an N950) or `unopened` (see `detail`).
+    pub state: String,
+    /// Whether it is in accessory mode now.
+    pub accessory_mode: bool,
+    /// A sentence for people.
+    pub detail: String,
+}
+
+/// Lists USB devices that are, or may be, N950 terminals. libusb runs on the blocking pool,
+/// never on the async workers; a machine without USB gets a configuration error saying so.
+pub async fn usb_terminals() -> AppResult<Vec<UsbTerminalView>> {
+    use kassa_antom::usb::{scan_async, FoundMode, RusbBackend};
+    let found = scan_async(Arc::new(RusbBackend::new()))
+        .await
+        .map_err(|e| AppError::Config(e.to_string()))?;
+    Ok(found
+        .into_iter()
+        .map(|d| UsbTerminalView {
+            ids: d.info.ids(),
+            location: d.info.at.to_string(),
+            manufacturer: d.strings.manufacturer.clone(),
+            product: d.strings.product.clone(),
+            serial: d.strings.serial.clone(),
+            state: d.state().to_string(),
+            accessory_mode: matches!(d.mode, FoundMode::Accessory),
+            detail: d.detail(),
+        })
+        .collect())
 }

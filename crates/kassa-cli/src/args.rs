@@ -41,6 +41,9 @@ pub enum Command {
     /// Add, list, test or remove terminals.
     #[command(subcommand)]
     Terminal(TerminalCmd),
+    /// USB terminals: `usb list` shows what is connected and whether it is in accessory mode.
+    #[command(subcommand)]
+    Usb(UsbCmd),
     /// Ring up a sale and pay it on a terminal.
     Sale(SaleArgs),
     /// Pay an open order again (after a decline or on another terminal).
@@ -99,11 +102,20 @@ pub enum TerminalCmd {
     },
 }
 
+/// USB commands.
+#[derive(Subcommand, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UsbCmd {
+    /// List USB devices that are, or may be, N950 terminals, and their accessory mode.
+    List,
+}
+
 /// Kinds of terminal that can be added.
 #[derive(Subcommand, Debug)]
 pub enum AddTerminal {
     /// Antom N950 on the store LAN.
     AntomLan(AntomLanArgs),
+    /// Antom N950 on a USB cable (Android Open Accessory); refunds over its LAN address if given.
+    AntomUsb(AntomUsbArgs),
     /// KICC EDC through the bridge on its Android device.
     Kicc(KiccArgs),
     /// PAX terminal through IOT Pay's cloud (CC_PAX).
@@ -176,6 +188,49 @@ pub struct AntomLanArgs {
     #[arg(long, value_enum, default_value = "gcm")]
     pub envelope: EnvelopeArg,
     /// Terminal Customer Mode (decides the refund rules).
+    #[arg(long, value_enum, default_value = "off")]
+    pub customer_mode: OnOff,
+    /// paymentMethod sent with each payment.
+    #[arg(long, default_value = "CARD")]
+    pub payment_method: String,
+    /// Make it the default terminal.
+    #[arg(long)]
+    pub default: bool,
+    /// Timeout overrides.
+    #[command(flatten)]
+    pub timing: TimingArgs,
+}
+
+/// `terminal add antom-usb`.
+#[derive(Args, Debug)]
+pub struct AntomUsbArgs {
+    /// Name for this terminal.
+    #[arg(long)]
+    pub name: String,
+    /// USB serial number of the terminal to use when several are plugged in (see `kassactl
+    /// usb list`); without it, the one N950 found.
+    #[arg(long)]
+    pub serial: Option<String>,
+    /// The terminal's serial number as Antom issued it (Client-Id).
+    #[arg(long)]
+    pub client_id: String,
+    /// POS private key, PKCS#8 PEM file.
+    #[arg(long)]
+    pub pos_key: PathBuf,
+    /// Antom's (the terminal's) public key, PEM file.
+    #[arg(long)]
+    pub terminal_key: PathBuf,
+    /// The terminal's LAN address, for refunds (the N950 refunds over the LAN only); without
+    /// it, refunds are done on the terminal and recorded with `kassactl refund --terminal-ref`.
+    #[arg(long)]
+    pub lan_host: Option<String>,
+    /// The terminal's LAN port.
+    #[arg(long, default_value_t = 8344)]
+    pub lan_port: u16,
+    /// Body envelope profile.
+    #[arg(long, value_enum, default_value = "gcm")]
+    pub envelope: EnvelopeArg,
+    /// Terminal Customer Mode (decides the refund rules over the LAN).
     #[arg(long, value_enum, default_value = "off")]
     pub customer_mode: OnOff,
     /// paymentMethod sent with each payment.

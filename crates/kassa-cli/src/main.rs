@@ -79,6 +79,10 @@ fn exit_for_state(s: AttemptState) -> u8 {
 }
 
 async fn run(cli: Cli, out: &Out) -> Result<u8, AppError> {
+    // The USB bus is not in the ledger: nothing is opened or created to list it.
+    if let Command::Usb(cmd) = &cli.command {
+        return usb(*cmd, out).await;
+    }
     let env_dir = std::env::var("KASSA_DATA_DIR").ok();
     let path = kassa_app::paths::ledger_path(cli.db.clone(), env_dir.as_deref())?;
     // Terminal set-up and read-only views need no reconciliation; everything that may start
@@ -107,6 +111,8 @@ async fn run(cli: Cli, out: &Out) -> Result<u8, AppError> {
     let actor = cli.actor.clone();
     match cli.command {
         Command::Terminal(t) => terminal(&svc, t, &actor, out).await,
+        // Answered before the ledger was opened.
+        Command::Usb(_) => Ok(0),
         Command::Sale(s) => {
             let currency = currency(&s.currency)?;
             let tax = match (&s.vat, &s.sales_tax) {
@@ -310,6 +316,29 @@ fn terminal_config(
                 a.default,
             ))
         }
+        AddTerminal::AntomUsb(a) => {
+            let cfg = kassa_antom::usb::AntomUsbConfig {
+                serial: a.serial,
+                client_id: a.client_id,
+                pos_key_path: absolute(a.pos_key),
+                terminal_key_path: absolute(a.terminal_key),
+                envelope: match a.envelope {
+                    args::EnvelopeArg::Gcm => kassa_antom::Envelope::Gcm,
+                    args::EnvelopeArg::Ecb => kassa_antom::Envelope::Ecb,
+                },
+                customer_mode: a.customer_mode == OnOff::On,
+                payment_method: a.payment_method,
+                timing: timing(kassa_antom::AntomConfig::default_timing(), &a.timing),
+                lan_host: a.lan_host,
+                lan_port: a.lan_port,
+            };
+            Ok((
+                a.name,
+                kassa_app::registry::ANTOM_USB,
+                to_json(serde_json::to_value(cfg))?,
+                a.default,
+            ))
+        }
         AddTerminal::Kicc(k) => {
             let cfg = kassa_kicc::KiccConfig {
                 host: k.host,
@@ -346,6 +375,47 @@ fn terminal_config(
                 to_json(serde_json::to_value(cfg))?,
                 i.default,
             ))
+        }
+    }
+}
+
+/// `usb list`: what is on the bus that is, or may be, an N950.
+async fn usb(cmd: args::UsbCmd, out: &Out) -> Result<u8, AppError> {
+    match cmd {
+        args::UsbCmd::List => {
+            let found = kassa_app::registry::usb_terminals().await?;
+            let mut text: Vec<String> = found
+                .iter()
+                .map(|d| {
+                    let name = [&d.manufacturer, &d.product]
+                        .into_iter()
+                        .flatten()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    format!(
+                        "{}  {}  {:<12} serial {:<16} {}\n    {}",
+                        d.ids,
+                        d.location,
+                        d.state,
+                        d.serial.as_deref().unwrap_or("-"),
+                        name,
+                        d.detail
+                    )
+                })
+                .collect();
+            if text.is_empty() {
+                text.push(
+                    "no N950 terminal on USB: check that it is on and that the cable is a data \
+                     cable; on Linux also the udev rule (docs/OPERATOR.md)"
+                        .to_string(),
+                );
+            }
+            out.value(
+                &serde_json::to_value(&found).unwrap_or_default(),
+                &text.join("\n"),
+            );
+            Ok(0)
         }
     }
 }

@@ -91,6 +91,50 @@ pub enum FoundMode {
     Unopened(UsbError),
 }
 
+impl FoundDevice {
+    /// `accessory` (ready), `switchable` (an N950 in normal mode), `unidentified` (speaks the
+    /// accessory protocol, not known as an N950) or `unopened`.
+    pub fn state(&self) -> &'static str {
+        match self.mode {
+            FoundMode::Accessory => "accessory",
+            FoundMode::Capable {
+                identified: true, ..
+            } => "switchable",
+            FoundMode::Capable {
+                identified: false, ..
+            } => "unidentified",
+            FoundMode::Unopened(_) => "unopened",
+        }
+    }
+
+    /// A sentence for people: what it is and what to do about it.
+    pub fn detail(&self) -> String {
+        match &self.mode {
+            FoundMode::Accessory => format!(
+                "in accessory mode ({}): ready",
+                accessory::accessory_variant(self.info.product_id)
+            ),
+            FoundMode::Capable {
+                version,
+                identified: true,
+            } => format!(
+                "an N950 in normal mode (accessory protocol {version}): switched at first use"
+            ),
+            FoundMode::Capable {
+                version,
+                identified: false,
+            } => format!(
+                "speaks the accessory protocol {version} but does not identify as an N950: \
+                 name its serial number with --serial to use it"
+            ),
+            FoundMode::Unopened(e) => {
+                UsbSetupError::from_usb(DeviceLabel::new(&self.info, &self.strings), e.clone())
+                    .to_string()
+            }
+        }
+    }
+}
+
 /// Lists devices that are, or may be, terminals. Probing sends `ACCESSORY_GET_PROTOCOL` to
 /// each device this program may open; devices that refuse it are left out, as are hubs and
 /// devices that cannot be opened unless they carry Google's vendor id.

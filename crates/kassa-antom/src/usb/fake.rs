@@ -12,7 +12,8 @@
 //!
 //! The far side — whoever plays the terminal — holds a [`DeviceEnd`]: a channel of host
 //! transfers and a [`HostSide`] to send bytes back or pull the cable. The simulator's
-//! `kassa_sim::antom::usb_device` is one; a test's own closure is another.
+//! `kassa_sim::antom::usb_device` is one; a test's own closure is another. Its channel closes
+//! at [`FakeBus::shutdown`], which ends whatever serves it.
 
 use super::accessory::{ACCESSORY_VID, GET_PROTOCOL, REQUEST_TYPE_IN, SEND_STRING, START};
 use super::backend::{
@@ -58,6 +59,9 @@ pub struct FakeDevice {
     pub claim_error: Option<UsbError>,
     /// Whether accessory mode has the bulk endpoints on interface 0.
     pub bulk_endpoints: bool,
+    /// When unplugged, it is plugged back in (in the mode it started in) on this bus scan,
+    /// counted from the unplug; `None` keeps it away until [`FakeBus::replug`].
+    pub comes_back_after_scans: Option<u32>,
 }
 
 impl FakeDevice {
@@ -82,6 +86,7 @@ impl FakeDevice {
             open_error: None,
             claim_error: None,
             bulk_endpoints: true,
+            comes_back_after_scans: None,
         }
     }
 
@@ -164,7 +169,7 @@ struct Slot {
     to_host: VecDeque<u8>,
     chunk: usize,
     claimed: bool,
-    from_host: UnboundedSender<Vec<u8>>,
+    from_host: Option<UnboundedSender<Vec<u8>>>,
     control: Vec<ControlTransfer>,
     bulk_out: Vec<Vec<u8>>,
 }
@@ -286,7 +291,7 @@ impl HostSide {
         true
     }
 
-    /// Pulls the cable (the device stays away until re-plugged).
+    /// Pulls the cable (see [`FakeDevice::comes_back_after_scans`]).
     pub fn unplug(&self) {
         FakeBus {
             inner: self.inner.clone(),
@@ -326,7 +331,7 @@ impl FakeBus {
             to_host: VecDeque::new(),
             chunk: 0,
             claimed: false,
-            from_host: tx,
+            from_host: Some(tx),
             control: Vec::new(),
             bulk_out: Vec::new(),
         });
@@ -346,9 +351,12 @@ impl FakeBus {
         r
     }
 
-    /// Pulls the cable.
+    /// Pulls the cable (see [`FakeDevice::comes_back_after_scans`]).
     pub fn unplug(&self, id: DeviceId) {
-        self.with_slot(id, |s| s.leave(Presence::Gone(None)));
+        self.with_slot(id, |s| {
+            let back = s.spec.comes_back_after_scans;
+            s.leave(Presence::Gone(back));
+        });
     }
 
     /// Plugs it back in now, in the mode it started in (a real N950 comes back in normal
@@ -390,6 +398,18 @@ impl FakeBus {
     pub fn in_accessory_mode(&self, id: DeviceId) -> bool {
         self.with_slot(id, |s| s.presence == Presence::Accessory)
             .unwrap_or(false)
+    }
+
+    /// Unplugs every device and closes every far side's channel, so the tasks serving them
+    /// end (they would otherwise wait for the host forever).
+    pub fn shutdown(&self) {
+        let mut s = self.inner.lock();
+        for slot in &mut s.slots {
+            slot.leave(Presence::Gone(None));
+            slot.from_host = None;
+        }
+        drop(s);
+        self.inner.changed.notify_all();
     }
 
     /// How many times the bus was listed.
@@ -648,7 +668,9 @@ impl UsbHandle for FakeHandle {
             }
             s.bulk_out.push(data.to_vec());
             // A far side that stopped listening is a device that ignores the data.
-            let _ = s.from_host.send(data.to_vec());
+            if let Some(tx) = &s.from_host {
+                let _ = tx.send(data.to_vec());
+            }
             Ok(data.len())
         })
     }

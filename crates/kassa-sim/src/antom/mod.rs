@@ -7,14 +7,19 @@
 //! `kassa-sim antom ...` prints `listening on ADDR` first, then takes
 //! `POST /_sim/behaviour` (`{"pay":"drop-after-charge"}`, a list, `{"refund":...}`,
 //! `{"diagnosis-ready":false}`) and answers `GET /_sim/payments`, from loopback only.
+//!
+//! Over USB: [`AntomSimHandle::attach_usb`] serves the same terminal (same store and queues)
+//! on the far side of a fake USB device (`kassa_antom::usb::fake`), framed as PROTOCOLS §2.2.
 
 mod behaviour;
 mod server;
 mod store;
+mod usb_device;
 
 pub use behaviour::{Behaviour, Control, Final, RefundBehaviour, DEFAULT_DECLINE};
 pub use server::{AntomSim, AntomSimHandle, SimConfig};
 pub use store::{SimPayment, SimPaymentStatus, SimRefund};
+pub use usb_device::UsbTerminal;
 
 use anyhow::Context;
 use kassa_antom::protocol::{Envelope, PrivateKey, PublicKey};

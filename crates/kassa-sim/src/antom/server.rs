@@ -79,7 +79,8 @@ impl std::fmt::Display for Dropped {
 
 impl std::error::Error for Dropped {}
 
-struct Shared {
+/// The terminal's state, shared by the LAN server and the USB device side.
+pub(super) struct Shared {
     codec: Codec,
     client_id: String,
     clock: SystemClock,
@@ -144,6 +145,11 @@ impl std::fmt::Debug for AntomSimHandle {
 }
 
 impl AntomSimHandle {
+    /// The terminal's state, for the USB device side of the same terminal.
+    pub(super) fn shared(&self) -> Arc<Shared> {
+        self.shared.clone()
+    }
+
     /// The bound address.
     pub fn addr(&self) -> SocketAddr {
         self.addr
@@ -257,30 +263,61 @@ async fn handle(shared: Arc<Shared>, peer: SocketAddr, req: Request<Incoming>) -
             .map(str::to_string)
     };
     let client_id = h(header::CLIENT_ID).unwrap_or_default();
-    let reply = if parts.method != Method::POST {
-        failure("F", "METHOD_NOT_SUPPORTED", "only POST is supported")
-    } else if client_id != shared.client_id {
-        failure("F", "CLIENT_INVALID", "Client-Id is not this terminal's SN")
-    } else {
-        let time = h(header::REQUEST_TIME).unwrap_or_default();
-        let meta = MessageMeta {
-            method: "POST",
+    let time = h(header::REQUEST_TIME).unwrap_or_default();
+    let (sig, enc) = (h(header::SIGNATURE), h(header::ENCRYPT));
+    let reply = answer(
+        &shared,
+        &Received {
+            post: parts.method == Method::POST,
             path: &path,
             client_id: &client_id,
             time: &time,
+            signature: sig.as_deref(),
+            encrypt: enc.as_deref(),
+            body: &body,
+        },
+    );
+    deliver(&shared, &path, &client_id, reply).await
+}
+
+/// A request as the terminal received it, whatever carried it (HTTP, or a USB frame).
+pub(super) struct Received<'a> {
+    /// Whether it came as a POST (a USB frame always counts as one).
+    pub post: bool,
+    /// URI path.
+    pub path: &'a str,
+    /// `Client-Id`.
+    pub client_id: &'a str,
+    /// `Request-Time`.
+    pub time: &'a str,
+    /// `Signature`.
+    pub signature: Option<&'a str>,
+    /// `Encrypt`.
+    pub encrypt: Option<&'a str>,
+    /// The body as sent.
+    pub body: &'a [u8],
+}
+
+/// Checks a request the way the terminal does (POST, SN, signature, envelope) and decides the
+/// answer from the store and the scripted behaviours.
+pub(super) fn answer(shared: &Shared, r: &Received<'_>) -> Reply {
+    if !r.post {
+        failure("F", "METHOD_NOT_SUPPORTED", "only POST is supported")
+    } else if r.client_id != shared.client_id {
+        failure("F", "CLIENT_INVALID", "Client-Id is not this terminal's SN")
+    } else {
+        let meta = MessageMeta {
+            method: "POST",
+            path: r.path,
+            client_id: r.client_id,
+            time: r.time,
         };
-        let sig = h(header::SIGNATURE);
-        let enc = h(header::ENCRYPT);
-        match shared
-            .codec
-            .open(&meta, sig.as_deref(), enc.as_deref(), &body)
-        {
-            Ok(plain) => dispatch(&shared, &path, &plain),
+        match shared.codec.open(&meta, r.signature, r.encrypt, r.body) {
+            Ok(plain) => dispatch(shared, r.path, &plain),
             Err(OpenError::BadSignature(why)) => failure("F", "INVALID_SIGNATURE", &why),
             Err(OpenError::Undecryptable(why)) => failure("F", "INVALID_ENCRPT_DATA", &why),
         }
-    };
-    deliver(&shared, &path, &client_id, reply).await
+    }
 }
 
 fn parse<T: DeserializeOwned>(plain: &[u8]) -> Result<T, Reply> {
@@ -328,7 +365,8 @@ fn diagnosis(shared: &Shared) -> Reply {
     Reply::now(body)
 }
 
-async fn deliver(shared: &Arc<Shared>, path: &str, client_id: &str, reply: Reply) -> Answer {
+/// Logs an answer about to leave and, for a held refund, schedules its settlement.
+pub(super) fn dispatched(shared: &Arc<Shared>, path: &str, reply: &Reply) {
     let code = reply.body["result"]["resultCode"]
         .as_str()
         .unwrap_or("-")
@@ -341,11 +379,28 @@ async fn deliver(shared: &Arc<Shared>, path: &str, client_id: &str, reply: Reply
             lock(&settle.store).settle_refund(&rid);
         });
     }
-    match reply.delivery {
-        Delivery::Drop => return Err(Dropped),
-        Delivery::After(d) => tokio::time::sleep(d).await,
-        Delivery::Now | Delivery::BadSignature | Delivery::Tampered => {}
-    }
+}
+
+/// An answer signed with the terminal key and encrypted to the POS key, with its
+/// `Response-Time`, damaged as the reply's delivery asks.
+pub(super) struct SealedReply {
+    /// `Response-Time`.
+    pub time: String,
+    /// `Signature`.
+    pub signature: String,
+    /// `Encrypt`.
+    pub encrypt: String,
+    /// The body as sent.
+    pub body: Vec<u8>,
+}
+
+/// Seals `reply` for the request to `path` from `client_id`, now.
+pub(super) fn seal_reply(
+    shared: &Shared,
+    path: &str,
+    client_id: &str,
+    reply: &Reply,
+) -> Result<SealedReply, String> {
     let time = iso_millis(&shared.clock.now());
     let meta = MessageMeta {
         method: "POST",
@@ -354,30 +409,21 @@ async fn deliver(shared: &Arc<Shared>, path: &str, client_id: &str, reply: Reply
         time: &time,
     };
     let plaintext = reply.body.to_string();
-    let sealed = match shared.codec.seal(&meta, plaintext.as_bytes()) {
-        Ok(s) => s,
-        Err(e) => {
-            return plain(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                format!("cannot seal: {e}"),
-            )
-        }
-    };
+    let sealed = shared
+        .codec
+        .seal(&meta, plaintext.as_bytes())
+        .map_err(|e| format!("cannot seal: {e}"))?;
     let (signature, body) = match reply.delivery {
         Delivery::BadSignature => {
             let wrong = MessageMeta {
                 time: "1970-01-01T00:00:00.000+00:00",
                 ..meta
             };
-            match shared.codec.sign_body(&wrong, &sealed.body) {
-                Ok(s) => (s, sealed.body),
-                Err(e) => {
-                    return plain(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        format!("cannot sign: {e}"),
-                    )
-                }
-            }
+            let s = shared
+                .codec
+                .sign_body(&wrong, &sealed.body)
+                .map_err(|e| format!("cannot sign: {e}"))?;
+            (s, sealed.body)
         }
         Delivery::Tampered => {
             let mut b = sealed.body;
@@ -387,14 +433,33 @@ async fn deliver(shared: &Arc<Shared>, path: &str, client_id: &str, reply: Reply
         }
         Delivery::Now | Delivery::After(_) | Delivery::Drop => (sealed.signature, sealed.body),
     };
+    Ok(SealedReply {
+        time,
+        signature,
+        encrypt: sealed.encrypt,
+        body,
+    })
+}
+
+async fn deliver(shared: &Arc<Shared>, path: &str, client_id: &str, reply: Reply) -> Answer {
+    dispatched(shared, path, &reply);
+    match reply.delivery {
+        Delivery::Drop => return Err(Dropped),
+        Delivery::After(d) => tokio::time::sleep(d).await,
+        Delivery::Now | Delivery::BadSignature | Delivery::Tampered => {}
+    }
+    let sealed = match seal_reply(shared, path, client_id, &reply) {
+        Ok(s) => s,
+        Err(e) => return plain(StatusCode::INTERNAL_SERVER_ERROR, e),
+    };
     Response::builder()
         .status(StatusCode::OK)
         .header(header::CONTENT_TYPE, header::JSON_UTF8)
         .header(header::CLIENT_ID, client_id)
-        .header(header::RESPONSE_TIME, time.as_str())
-        .header(header::SIGNATURE, signature)
+        .header(header::RESPONSE_TIME, sealed.time.as_str())
+        .header(header::SIGNATURE, sealed.signature)
         .header(header::ENCRYPT, sealed.encrypt)
-        .body(Full::new(Bytes::from(body)))
+        .body(Full::new(Bytes::from(sealed.body)))
         .or_else(|e| plain(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
 }
 
