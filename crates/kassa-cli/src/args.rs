@@ -8,7 +8,7 @@ use std::time::Duration;
 /// Exit codes (also in `--help`): 0 done, 1 internal error, 2 usage or configuration error,
 /// 3 declined or refused, 4 outcome unknown (recovery or a manager must settle it),
 /// 5 not allowed now (attempt in progress, already paid, refund limit), 6 the audit log
-/// failed verification.
+/// failed verification, 7 the printer did not print (the job stays queued and is retried).
 #[derive(Parser, Debug)]
 #[command(
     name = "kassactl",
@@ -17,7 +17,8 @@ use std::time::Duration;
     after_help = "Exit codes: 0 done, 1 internal error, 2 usage or configuration error, \
                   3 declined or refused, 4 outcome unknown (check the terminal; a manager may \
                   have to settle it), 5 not allowed now (attempt in progress, already paid, \
-                  refund limit), 6 the audit log failed `audit verify`.\nThe ledger is --db, else $KASSA_DATA_DIR/kassa.db, else the \
+                  refund limit), 6 the audit log failed `audit verify`, 7 the printer did \
+                  not print (the job stays queued and is retried).\nThe ledger is --db, else $KASSA_DATA_DIR/kassa.db, else the \
                   platform data directory (~/.local/share/kassa/kassa.db on Linux)."
 )]
 pub struct Cli {
@@ -63,6 +64,18 @@ pub enum Command {
     },
     /// Reconcile every attempt whose outcome is not final.
     Recover,
+    /// Write the receipt of an order (or the slip of a refund or of an unresolved payment
+    /// attempt) as a PDF file, built from the ledger.
+    Receipt(ReceiptArgs),
+    /// Print the receipt of an order (or a refund's or unresolved attempt's slip) now,
+    /// through the print queue.
+    Print(PrintArgs),
+    /// Reports: `report z` writes the Z report as PDF (and CSV).
+    #[command(subcommand)]
+    Report(ReportCmd),
+    /// Add, list, test or remove printers; show or retry the print queue.
+    #[command(subcommand)]
+    Printer(PrinterCmd),
     /// Show the audit log of privileged actions (`audit` or `audit list`), or check its hash
     /// chain (`audit verify`).
     Audit {
@@ -412,6 +425,164 @@ pub struct OrdersArgs {
     /// At most this many.
     #[arg(long, default_value_t = 50)]
     pub limit: usize,
+}
+
+/// Which copy of a receipt.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CopyArg {
+    /// The customer's copy.
+    Customer,
+    /// The store's copy (with a signature line for cards).
+    Merchant,
+}
+
+/// Paper width.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WidthArg {
+    /// 58 mm thermal roll.
+    #[value(name = "58", alias = "58mm")]
+    W58,
+    /// 80 mm thermal roll.
+    #[value(name = "80", alias = "80mm")]
+    W80,
+    /// A4 sheet.
+    #[value(name = "a4", alias = "A4")]
+    A4,
+}
+
+/// Label language of a document.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LangArg {
+    /// English.
+    En,
+    /// Korean.
+    Ko,
+}
+
+/// `receipt`.
+#[derive(Args, Debug)]
+pub struct ReceiptArgs {
+    /// Order id (or a refund's or an unresolved payment attempt's request id).
+    pub id: String,
+    /// Which copy.
+    #[arg(long, value_enum, default_value = "customer")]
+    pub copy: CopyArg,
+    /// Paper width the receipt is laid out for.
+    #[arg(long, value_enum, default_value = "80")]
+    pub width: WidthArg,
+    /// Label language (default: the print settings, else Korean for a KRW store).
+    #[arg(long, value_enum)]
+    pub lang: Option<LangArg>,
+    /// The PDF file to write.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// `print`.
+#[derive(Args, Debug)]
+pub struct PrintArgs {
+    /// Order id (or a refund's or an unresolved payment attempt's request id).
+    pub id: String,
+    /// Which copy.
+    #[arg(long, value_enum, default_value = "customer")]
+    pub copy: CopyArg,
+    /// Printer name (default: the default printer).
+    #[arg(long)]
+    pub printer: Option<String>,
+}
+
+/// Reports.
+#[derive(Subcommand, Debug)]
+pub enum ReportCmd {
+    /// The Z report: of the open period (what closing the day would record), or of one
+    /// business day with --date.
+    Z(ZArgs),
+}
+
+/// `report z`.
+#[derive(Args, Debug)]
+pub struct ZArgs {
+    /// Business day, YYYY-MM-DD (default: the open period since the last day close).
+    #[arg(long)]
+    pub date: Option<String>,
+    /// The PDF file to write.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Also write the figures as CSV to this file.
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
+    /// Paper width.
+    #[arg(long, value_enum, default_value = "a4")]
+    pub width: WidthArg,
+    /// Label language.
+    #[arg(long, value_enum)]
+    pub lang: Option<LangArg>,
+}
+
+/// Kinds of printer.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PrinterKind {
+    /// The system's print system (CUPS `lp`).
+    Cups,
+    /// Save each document as a PDF in a folder.
+    Folder,
+    /// A network thermal printer (ESC/POS on TCP 9100).
+    Escpos,
+}
+
+/// Printer commands.
+#[derive(Subcommand, Debug)]
+pub enum PrinterCmd {
+    /// Add or replace a printer.
+    Add(PrinterAddArgs),
+    /// List printers and the print queue's status.
+    List,
+    /// Print a printer's test page now.
+    Test {
+        /// Printer name.
+        name: String,
+    },
+    /// Remove a printer.
+    Remove {
+        /// Printer name.
+        name: String,
+    },
+    /// Print every job that waits now (all of them, or one job), whatever its retry time.
+    Retry {
+        /// Only this job.
+        job: Option<i64>,
+    },
+}
+
+/// `printer add`.
+#[derive(Args, Debug)]
+pub struct PrinterAddArgs {
+    /// Name for this printer.
+    pub name: String,
+    /// Kind of printer.
+    #[arg(long, value_enum)]
+    pub kind: PrinterKind,
+    /// CUPS queue (cups).
+    #[arg(long, required_if_eq("kind", "cups"))]
+    pub queue: Option<String>,
+    /// CUPS scheduler other than the system's: host[:port] or socket path (cups).
+    #[arg(long)]
+    pub server: Option<String>,
+    /// Path of the `lp` program (cups; default `lp` on PATH).
+    #[arg(long)]
+    pub lp: Option<String>,
+    /// Folder the PDFs are saved in (folder).
+    #[arg(long, required_if_eq("kind", "folder"))]
+    pub folder: Option<PathBuf>,
+    /// host or host:port of the thermal printer (escpos; port 9100 by default).
+    #[arg(long, required_if_eq("kind", "escpos"))]
+    pub addr: Option<String>,
+    /// Paper it holds.
+    #[arg(long, value_enum, default_value = "80")]
+    pub paper: WidthArg,
+    /// Make it the default printer.
+    #[arg(long)]
+    pub default: bool,
 }
 
 /// Parses a duration written as seconds (`30`, `30s`) or milliseconds (`500ms`).

@@ -3,6 +3,7 @@
 
 mod args;
 mod output;
+mod printing;
 
 use args::{AddTerminal, AuditCmd, Cli, Command, OnOff, TerminalCmd, TimingArgs};
 use clap::Parser;
@@ -26,6 +27,8 @@ const EXIT_UNKNOWN: u8 = 4;
 const EXIT_CONFLICT: u8 = 5;
 /// Exit code: the audit log failed verification.
 const EXIT_TAMPERED: u8 = 6;
+/// Exit code: the printer did not print (the job stays queued and is retried).
+const EXIT_PRINTER: u8 = 7;
 
 fn main() -> ExitCode {
     // Test builds only: arm the crash points named in FAILPOINTS (see kassa_app::crashpoints).
@@ -62,6 +65,7 @@ fn exit_for_error(e: &AppError) -> u8 {
     match e.code() {
         "usage" | "config" | "not-found" => EXIT_USAGE,
         "conflict" | "refund-limit" => EXIT_CONFLICT,
+        _ if matches!(e, AppError::Printer { .. }) => EXIT_PRINTER,
         _ => EXIT_INTERNAL,
     }
 }
@@ -148,6 +152,7 @@ async fn run(cli: Cli, out: &Out) -> Result<u8, AppError> {
             let sink = out.event_sink();
             let report = svc.sale(req, &sink).await?;
             out.payment(&report);
+            printing::print_pending(&svc).await;
             Ok(exit_for_state(report.status))
         }
         Command::Pay(p) => {
@@ -156,6 +161,7 @@ async fn run(cli: Cli, out: &Out) -> Result<u8, AppError> {
                 .pay_order(&p.order, p.terminal.as_deref(), &p.cashier, 0, &sink)
                 .await?;
             out.payment(&report);
+            printing::print_pending(&svc).await;
             Ok(exit_for_state(report.status))
         }
         Command::Refund(r) => {
@@ -187,6 +193,7 @@ async fn run(cli: Cli, out: &Out) -> Result<u8, AppError> {
                 }
             };
             out.refund(&report);
+            printing::print_pending(&svc).await;
             Ok(exit_for_state(report.status))
         }
         Command::Resolve(r) => {
@@ -235,6 +242,10 @@ async fn run(cli: Cli, out: &Out) -> Result<u8, AppError> {
                 Ok(if v.is_intact() { 0 } else { EXIT_TAMPERED })
             }
         },
+        Command::Receipt(a) => printing::receipt(&svc, a, out),
+        Command::Print(a) => printing::print(&svc, a, &actor, out).await,
+        Command::Report(r) => printing::report(&svc, r, &actor, out),
+        Command::Printer(p) => printing::printer(&svc, p, &actor, out).await,
         Command::Recover => Ok(0),
     }
 }

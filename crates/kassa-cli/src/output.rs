@@ -1,8 +1,10 @@
 //! How kassactl prints: plain sentences for people, or one JSON value per line with `--json`.
 
 use kassa_app::{OrderDetail, PaymentReport, RecoveryReport, RefundReport, TerminalView};
+use kassa_app::{PrinterConfig, PrinterStatus, PrinterTarget};
 use kassa_core::{Phase, TerminalEvent};
 use kassa_ledger::{AuditEntry, AuditVerification, OrderSummary};
+use kassa_ledger::{PrintDocument, PrintJob, PrintJobState};
 use serde::Serialize;
 use std::sync::Mutex;
 
@@ -202,6 +204,65 @@ impl Out {
             println!("{message}");
         } else {
             eprintln!("{message}");
+        }
+    }
+
+    /// A print job as it stands.
+    pub fn print_job(&self, j: &PrintJob) {
+        if self.json {
+            return print_json(j);
+        }
+        let doc = match &j.document {
+            PrintDocument::Sale { order_id, copy } => format!("receipt {order_id} ({copy:?})"),
+            PrintDocument::Refund { refund_id, copy } => format!("refund {refund_id} ({copy:?})"),
+            PrintDocument::KioskWait { attempt_id } => format!("wait slip {attempt_id}"),
+            PrintDocument::ZReport { day } => format!("Z report {day}"),
+        };
+        println!(
+            "job {} {doc} on {:?}: {}",
+            j.id,
+            j.printer,
+            j.state.as_str()
+        );
+        if let Some(d) = j
+            .detail
+            .as_deref()
+            .filter(|_| j.state == PrintJobState::Printed)
+        {
+            println!("  {d}");
+        } else if let Some(e) = &j.last_error {
+            println!("  {e}");
+            if let Some(at) = &j.next_try_at {
+                println!("  next try {at} (or `kassactl printer retry {}`)", j.id);
+            }
+        }
+    }
+
+    /// Printers, the queue's status and the jobs still waiting.
+    pub fn printers(&self, list: &[PrinterConfig], status: &PrinterStatus, jobs: &[PrintJob]) {
+        if self.json {
+            return print_json(
+                &serde_json::json!({"printers": list, "status": status, "jobs": jobs}),
+            );
+        }
+        if list.is_empty() {
+            println!("no printers: add one with `kassactl printer add`");
+        }
+        for p in list {
+            let mark = if p.is_default { "*" } else { " " };
+            let target = match &p.target {
+                PrinterTarget::Cups { queue, server, .. } if server.is_empty() => {
+                    format!("cups {queue}")
+                }
+                PrinterTarget::Cups { queue, server, .. } => format!("cups {queue} on {server}"),
+                PrinterTarget::Folder { dir } => format!("folder {}", dir.display()),
+                PrinterTarget::Escpos { addr } => format!("escpos {addr}"),
+            };
+            println!("{mark} {:<16} {:<6} {target}", p.name, p.paper.label());
+        }
+        println!("{}", status.message);
+        for j in jobs {
+            self.print_job(j);
         }
     }
 
