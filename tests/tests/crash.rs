@@ -1,0 +1,245 @@
+//! Crash at every step: a real `kassactl` (built with the `failpoints` feature) pays or refunds
+//! against each simulated terminal kind, is stopped at one step and killed with SIGKILL, then
+//! a new process starts — a new sale, which reconciles first, or `kassactl recover` — and the
+//! invariants are checked on the ledger file and the terminal's own records:
+//!
+//! - every attempt is final or waits for a manager after start-up recovery;
+//! - the terminal's successful charges (and refunds) equal the ledger's, one for one;
+//! - no order has two successful payments; refunds never exceed the payment;
+//! - the interrupted attempt ends where this table says it must (the "expected" column).
+//!
+//! The stop is exact, never a timing guess: a crash point prints a marker and blocks until it
+//! is killed (see `kassa_app::crashpoints`), and an "in flight" kill waits until the simulator
+//! has charged while it holds its answer far longer than the test can take.
+//!
+//! Run: `cargo test -p kassa-acceptance --test crash` (the first run builds kassactl with
+//! failpoints into `target/failpoints`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+#[allow(dead_code)]
+mod reliability;
+
+use kassa_sim::antom::{Behaviour, RefundBehaviour};
+use kassa_sim::iotpay::Behaviour as IotBehaviour;
+use kassa_sim::kicc::Scenario;
+use reliability::ledger::{assert_invariants, books};
+use reliability::proc::{failpoints_kassactl, kill};
+use reliability::rig::{Kind, Rig, Sim, SALE};
+use reliability::wait_until;
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+/// Where the process dies.
+#[derive(Debug, Clone, Copy)]
+enum Stop {
+    /// At this crash point.
+    Point(&'static str),
+    /// While the terminal, having charged (or refunded), holds its answer.
+    InFlight,
+}
+
+/// What is interrupted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Pay,
+    Refund,
+}
+
+/// A very long hold: the answer never comes within the test.
+const HOLD: Duration = Duration::from_secs(600);
+
+/// How long the N950 simulator keeps a refund PENDING in the in-flight case; recovery after
+/// the restart waits for it to settle, within its window.
+const REFUND_HOLD: Duration = Duration::from_secs(10);
+
+/// Timing flags for the terminal: short everywhere, except that a call the test kills in
+/// flight must still be waiting when it is killed, and the one call whose answer must be lost
+/// (IOT Pay holds it) must time out.
+fn timing(kind: Kind, op: Op, stop: Stop) -> Vec<(&'static str, &'static str)> {
+    let (call, window, poll) = match (kind, op, stop) {
+        (Kind::Antom, Op::Refund, Stop::InFlight) => ("120s", "30s", "250ms"),
+        // IOT Pay asks to query for at least 60 s (PROTOCOLS §4.3); the driver refuses less.
+        (Kind::IotPay, _, Stop::Point("recovery.before_write")) => ("300ms", "60s", "500ms"),
+        (Kind::IotPay, _, Stop::InFlight) => ("120s", "60s", "500ms"),
+        (Kind::IotPay, _, Stop::Point(_)) => ("5s", "60s", "500ms"),
+        (_, _, Stop::InFlight) => ("120s", "3s", "20ms"),
+        (_, _, Stop::Point(_)) => ("5s", "3s", "20ms"),
+    };
+    // An attempt nobody can find is settled as not charged (or escalated) after the window.
+    vec![
+        ("--pay-timeout", call),
+        ("--refund-timeout", call),
+        ("--poll-interval", poll),
+        ("--recovery-window", window),
+    ]
+}
+
+/// Scripts the simulator so the operation's first answer is lost after the terminal charged
+/// (for `recovery.before_write`: recovery then finds the charge and is killed before writing).
+fn lose_answer_after_charge(rig: &Rig, op: Op) {
+    match (&rig.sim, op) {
+        (Sim::Antom(s), Op::Pay) => s.push(Behaviour::DropAfterCharge),
+        (Sim::Antom(s), Op::Refund) => s.push_refund(RefundBehaviour::DropAfterRefund),
+        (Sim::Kicc(s), _) => s.push_scenario(Scenario::DropAfterCharge),
+        // Paid at once, the answer held past the short pay timeout.
+        (Sim::IotPay(s), _) => s.push(IotBehaviour::Timeout {
+            hold_ms: HOLD.as_millis() as u64,
+        }),
+    }
+}
+
+/// Scripts the simulator to charge (or refund) at once and hold the answer for [`HOLD`].
+fn hold_answer_after_charge(rig: &Rig, op: Op) {
+    let hold_ms = HOLD.as_millis() as u64;
+    match (&rig.sim, op) {
+        (Sim::Antom(s), Op::Pay) => s.push(Behaviour::DelayAnswer(HOLD)),
+        // A held refund stays PENDING for the hold and then succeeds; restart recovery waits
+        // for that, within its window.
+        (Sim::Antom(s), Op::Refund) => s.push_refund(RefundBehaviour::Hold(REFUND_HOLD)),
+        (Sim::Kicc(s), _) => s.push_scenario(Scenario::Silent),
+        (Sim::IotPay(s), _) => s.push(IotBehaviour::Timeout { hold_ms }),
+    }
+}
+
+/// True once the terminal holds the operation in flight (charged, or refund recorded).
+fn in_flight_seen(rig: &Rig, op: Op, before: usize) -> bool {
+    match op {
+        Op::Pay => rig.charges().len() > before,
+        Op::Refund => rig.refund_requests() > before,
+    }
+}
+
+async fn crash_case(kind: Kind, op: Op, stop: Stop, expected: &str) {
+    let rig = Rig::start(kind, failpoints_kassactl()).await;
+    rig.add_terminal(&timing(kind, op, stop));
+    let ctl = rig.ctl.clone();
+
+    let mut args: Vec<String> = SALE.iter().map(|s| s.to_string()).collect();
+    if op == Op::Refund {
+        let paid = ctl.run(SALE);
+        assert_eq!(paid.code, 0, "the sale to refund: {:?}", paid.lines);
+        let order = paid.result()["order_id"].as_str().unwrap().to_string();
+        args = vec![
+            "refund".into(),
+            "--payment".into(),
+            order,
+            "--reason".into(),
+            "crash".into(),
+        ];
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let before: BTreeSet<String> = books(&rig.db()).attempts.into_keys().collect();
+
+    match stop {
+        Stop::Point(point) => {
+            if point == "recovery.before_write" {
+                lose_answer_after_charge(&rig, op);
+            }
+            ctl.stop_at(point, &args).kill();
+        }
+        Stop::InFlight => {
+            hold_answer_after_charge(&rig, op);
+            let seen = match op {
+                Op::Pay => rig.charges().len(),
+                Op::Refund => rig.refund_requests(),
+            };
+            let child = ctl.spawn(&args);
+            wait_until("the terminal to take the operation", || {
+                in_flight_seen(&rig, op, seen)
+            });
+            // Killed while the terminal still holds its answer (for far longer than this).
+            kill(child);
+        }
+    }
+    let crashed: Vec<String> = books(&rig.db())
+        .attempts
+        .into_keys()
+        .filter(|id| !before.contains(id))
+        .collect();
+    let [crashed] = crashed.as_slice() else {
+        panic!("expected one new attempt, got {crashed:?}");
+    };
+
+    // Restart: a new sale reconciles before it charges; a manager's refund run is followed by
+    // `kassactl recover`.
+    match op {
+        Op::Pay => {
+            let r = ctl.run(SALE);
+            assert_eq!(r.code, 0, "the next sale: {:?} {}", r.lines, r.stderr);
+            assert_eq!(r.result()["status"], "succeeded");
+        }
+        Op::Refund => {
+            let r = ctl.run(&["recover"]);
+            let want = if expected == "needs-manager" { 4 } else { 0 };
+            assert_eq!(r.code, want, "recover: {:?} {}", r.lines, r.stderr);
+        }
+    }
+    let b = assert_invariants(&rig.db(), &rig.charges(), &rig.refunds());
+    assert_eq!(
+        b.state(crashed),
+        expected,
+        "{} {op:?} killed at {stop:?}: attempt {crashed}",
+        kind.label()
+    );
+    // Nothing is left for a later start to do but what waits for a manager.
+    let again = ctl.run(&["recover"]);
+    let waiting = b.attempts.values().any(|s| s == "needs-manager");
+    assert_eq!(again.code, if waiting { 4 } else { 0 }, "{:?}", again.lines);
+    assert_eq!(
+        books(&rig.db()),
+        b,
+        "a second recovery changed nothing ({:?})",
+        again.lines
+    );
+    rig.stop().await;
+}
+
+macro_rules! crash_tests {
+    ($($name:ident: $kind:ident $op:ident $stop:expr => $expected:literal;)*) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            crash_case(Kind::$kind, Op::$op, $stop, $expected).await;
+        }
+    )*};
+}
+
+use Stop::{InFlight, Point};
+
+crash_tests! {
+    n950_pay_after_attempt_commit: Antom Pay Point("pay.after_attempt_commit") => "refused";
+    n950_pay_after_sending_commit: Antom Pay Point("pay.after_sending_commit") => "failed";
+    n950_pay_after_send: Antom Pay Point("pay.after_send") => "failed";
+    n950_pay_in_flight: Antom Pay InFlight => "succeeded";
+    n950_pay_after_answer: Antom Pay Point("pay.after_answer") => "succeeded";
+    n950_pay_after_outcome_commit: Antom Pay Point("pay.after_outcome_commit") => "succeeded";
+    n950_pay_recovery_before_write: Antom Pay Point("recovery.before_write") => "succeeded";
+    n950_refund_after_attempt_commit: Antom Refund Point("refund.after_attempt_commit") => "refused";
+    n950_refund_after_sending_commit: Antom Refund Point("refund.after_sending_commit") => "succeeded";
+    n950_refund_in_flight: Antom Refund InFlight => "succeeded";
+    n950_refund_after_answer: Antom Refund Point("refund.after_answer") => "succeeded";
+    n950_refund_after_outcome_commit: Antom Refund Point("refund.after_outcome_commit") => "succeeded";
+    n950_refund_recovery_before_write: Antom Refund Point("recovery.before_write") => "succeeded";
+
+    kicc_pay_after_attempt_commit: Kicc Pay Point("pay.after_attempt_commit") => "refused";
+    kicc_pay_after_sending_commit: Kicc Pay Point("pay.after_sending_commit") => "needs-manager";
+    kicc_pay_after_send: Kicc Pay Point("pay.after_send") => "succeeded";
+    kicc_pay_in_flight: Kicc Pay InFlight => "succeeded";
+    kicc_pay_after_answer: Kicc Pay Point("pay.after_answer") => "succeeded";
+    kicc_pay_after_outcome_commit: Kicc Pay Point("pay.after_outcome_commit") => "succeeded";
+    kicc_pay_recovery_before_write: Kicc Pay Point("recovery.before_write") => "succeeded";
+    kicc_refund_after_attempt_commit: Kicc Refund Point("refund.after_attempt_commit") => "refused";
+    kicc_refund_after_sending_commit: Kicc Refund Point("refund.after_sending_commit") => "needs-manager";
+    kicc_refund_in_flight: Kicc Refund InFlight => "succeeded";
+    kicc_refund_after_answer: Kicc Refund Point("refund.after_answer") => "succeeded";
+    kicc_refund_after_outcome_commit: Kicc Refund Point("refund.after_outcome_commit") => "succeeded";
+    kicc_refund_recovery_before_write: Kicc Refund Point("recovery.before_write") => "succeeded";
+
+    iotpay_pay_after_attempt_commit: IotPay Pay Point("pay.after_attempt_commit") => "refused";
+    iotpay_pay_after_sending_commit: IotPay Pay Point("pay.after_sending_commit") => "failed";
+    iotpay_pay_after_send: IotPay Pay Point("pay.after_send") => "failed";
+    iotpay_pay_in_flight: IotPay Pay InFlight => "succeeded";
+    iotpay_pay_after_answer: IotPay Pay Point("pay.after_answer") => "succeeded";
+    iotpay_pay_after_outcome_commit: IotPay Pay Point("pay.after_outcome_commit") => "succeeded";
+    iotpay_pay_recovery_before_write: IotPay Pay Point("recovery.before_write") => "succeeded";
+}
