@@ -245,6 +245,49 @@ async fn an_approved_sale_with_trace_logs_never_shows_the_merchant_key() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_that_cannot_work_are_refused_before_anything_is_stored() {
+    let key = key_file();
+    let c = Ctl::new();
+    let key_path = key.path().display().to_string();
+    let add = |base: &str, key: &str| {
+        [
+            "terminal",
+            "add",
+            "iotpay",
+            "--name",
+            "pax",
+            "--base-url",
+            base,
+            "--mch-id",
+            MCH_ID,
+            "--key-file",
+            key,
+            "--job-no",
+            "testpax",
+        ]
+        .map(str::to_string)
+    };
+    let plain = add("http://10.0.0.5:8080/v1", &key_path);
+    let r = c.run(&plain.each_ref().map(String::as_str));
+    assert_eq!(r.code, 2, "{:?}", r.lines);
+    assert!(
+        text(&r.result()["error"]["message"]).contains("https"),
+        "{:?}",
+        r.lines
+    );
+    let missing = add("https://api.iotpaycloud.com/v1", "/nonexistent/iotpay.key");
+    let r = c.run(&missing.each_ref().map(String::as_str));
+    assert_eq!(r.code, 2, "{:?}", r.lines);
+    assert!(
+        text(&r.result()["error"]["message"]).contains("/nonexistent/iotpay.key"),
+        "names the file: {:?}",
+        r.lines
+    );
+    let list = c.run(&["terminal", "list"]);
+    assert_eq!(list.result(), &json!([]), "nothing was stored");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_decline_exits_3_with_the_terminal_text_as_the_reason() {
     let sim = cloud().await;
     let key = key_file();
