@@ -5,6 +5,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
+#[cfg(target_os = "linux")]
+#[path = "printing/cups.rs"]
+mod cups;
+
 use kassa_acceptance::{vectors_dir, Ctl, Run};
 use kassa_antom::protocol::{PrivateKey, PublicKey};
 use kassa_sim::antom::{AntomSim, AntomSimHandle, SimConfig};
