@@ -256,3 +256,30 @@ async fn a_terminal_that_does_not_answer_the_ping_is_not_used() {
     let why = not_sent(&t).await;
     assert!(why.contains("does not answer on the USB link"), "{why}");
 }
+
+#[test]
+fn the_udev_rule_named_in_messages_exists_and_covers_both_modes() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let rule =
+        std::fs::read_to_string(root.join(UDEV_RULE)).expect("the rule file is in the repository");
+    let active: Vec<&str> = rule
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#') && !l.trim().is_empty())
+        .collect();
+    // Accessory mode: 18d1 with products 2d00-2d05; normal mode: the maker string.
+    assert!(active
+        .iter()
+        .any(|l| l.contains(r#"ATTR{idVendor}=="18d1""#)
+            && l.contains(r#"ATTR{idProduct}=="2d0[0-5]""#)
+            && l.contains("TAG+=\"uaccess\"")));
+    assert!(active
+        .iter()
+        .any(|l| l.contains(r#"ATTR{manufacturer}=="[Nn]ewland*""#)));
+    let guide = std::fs::read_to_string(root.join("docs/OPERATOR.md")).expect("operator guide");
+    for needle in [UDEV_RULE, "KASSA_N950_USB=1", "WinUSB", "18D1:2D00"] {
+        assert!(
+            guide.contains(needle),
+            "docs/OPERATOR.md does not mention {needle}"
+        );
+    }
+}
