@@ -2,6 +2,17 @@
 //! way back verify the signature *before* touching the envelope, then decrypt and parse.
 //! Failures come back in two kinds: nothing was sent ([`CallError::NotSent`]), or it was
 //! sent and there is no trustworthy answer ([`CallError::Unknown`]).
+//!
+//! Replays [D]. The response signature covers the path, `Client-Id`, the response's time and
+//! its body — nothing that names the request — so a genuine earlier answer replayed on the LAN
+//! verifies. Two checks stop it from settling a payment it is not about: the mapping refuses an
+//! answer whose echoed request id, amount or currency differs (`map`), and this module refuses
+//! an answer whose signed time (`Response-Time`, else `Request-Time`) lies more than
+//! [`MAX_CLOCK_SKEW`] before the request's `Request-Time`, or more than the call's timeout plus
+//! that skew after it. Either makes the attempt *unknown*, so recovery asks the terminal. What
+//! neither check can catch is a replay, within the skew, of an answer that echoes no request
+//! id (Antom's `F` answers carry only `result`); a terminal whose clock drifts more than the
+//! skew from the POS's makes every answer unknown until the clocks are set right.
 
 use crate::driver::Antom;
 use crate::protocol::{MessageMeta, OpenError};
@@ -12,7 +23,37 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::time::Duration;
 
-/// A call that produced no usable answer.
+/// How far the terminal's clock may be from the POS's before its answers are not trusted
+/// (see the module comment).
+pub(crate) const MAX_CLOCK_SKEW: Duration = Duration::from_secs(5 * 60);
+
+/// `Err` when the signed answer time `answered` is not plausible for a request sent at
+/// `requested` with `timeout`: unreadable, too early or too late (a stale or replayed answer).
+pub(crate) fn fresh(
+    answered: &str,
+    requested: &str,
+    timeout: Duration,
+) -> Result<(), UnknownReason> {
+    let parse = chrono::DateTime::parse_from_rfc3339;
+    let (Ok(answered_at), Ok(requested_at)) = (parse(answered), parse(requested)) else {
+        return Err(UnknownReason::Malformed(format!(
+            "the answer's time {answered:?} is not an ISO-8601 time"
+        )));
+    };
+    let gap = answered_at.signed_duration_since(requested_at);
+    let ms = |d: Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+    let skew = ms(MAX_CLOCK_SKEW);
+    let late = ms(timeout).saturating_add(skew);
+    if gap.num_milliseconds() < -skew || gap.num_milliseconds() > late {
+        return Err(UnknownReason::Mismatch(format!(
+            "the answer is dated {answered}, {} s from the request's {requested}: a stale or \
+             replayed answer is not trusted (if the terminal's clock is wrong, set it right)",
+            gap.num_seconds()
+        )));
+    }
+    Ok(())
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum CallError {
     /// Nothing left the machine.
@@ -106,6 +147,12 @@ impl<T: Transport> Antom<T> {
                     OpenError::Undecryptable(why) => UnknownReason::Malformed(why),
                 })
             })?;
+        // The signature proves who dated the answer, not that it answers this request.
+        fresh(time, &request.request_time, timeout).map_err(|reason| {
+            tracing::warn!(path, answered = time, requested = %request.request_time,
+                "antom answer refused: not dated for this request");
+            CallError::Unknown(reason)
+        })?;
         serde_json::from_slice(&plaintext).map_err(|e| {
             // The error's position only: the body may hold card data.
             tracing::warn!(
@@ -142,5 +189,47 @@ fn classify_json_error(e: &serde_json::Error) -> &'static str {
         serde_json::error::Category::Syntax => "not JSON",
         serde_json::error::Category::Data => "a field is missing or has the wrong type",
         serde_json::error::Category::Eof => "cut short",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SENT: &str = "2026-11-21T10:15:30.123+09:00";
+
+    #[test]
+    fn answers_dated_within_the_call_and_the_skew_are_fresh() {
+        let t = Duration::from_secs(120);
+        for ok in [
+            SENT,
+            "2026-11-21T10:17:30.000+09:00",
+            // The terminal's clock a few minutes behind or ahead.
+            "2026-11-21T10:11:00.000+09:00",
+            "2026-11-21T10:22:00.000+09:00",
+            // The same instant in another offset.
+            "2026-11-21T01:15:31.000+00:00",
+        ] {
+            assert_eq!(fresh(ok, SENT, t), Ok(()), "{ok}");
+        }
+    }
+
+    #[test]
+    fn stale_replayed_or_unreadable_answer_times_are_not_trusted() {
+        let t = Duration::from_secs(120);
+        for stale in [
+            "2026-11-21T10:10:00.000+09:00",
+            "2026-11-20T10:15:30.123+09:00",
+            "2026-11-21T10:22:31.000+09:00",
+        ] {
+            assert!(
+                matches!(fresh(stale, SENT, t), Err(UnknownReason::Mismatch(_))),
+                "{stale}"
+            );
+        }
+        assert!(matches!(
+            fresh("yesterday", SENT, t),
+            Err(UnknownReason::Malformed(_))
+        ));
     }
 }
