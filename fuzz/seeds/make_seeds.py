@@ -11,7 +11,9 @@ import hashlib
 import json
 import os
 import subprocess
+import struct
 import sys
+import zlib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join(ROOT, "fuzz", "seeds")
@@ -188,6 +190,26 @@ def main():
         "tax_rates": [{"id": "vat", "label": "VAT 10%", "basis_points": 1000, "inclusive": True}]}))
     write("config_json", "secret_refused", compact({"host": "h", "merchant_key": "abc", "note": "-----BEGIN PRIVATE KEY-----"}))
     write("config_json", "base_url_text", "http://127.0.0.1:9/v1")
+
+    # USB frames (PROTOCOLS §2.2): "KS" | 1 | kind | seq | header_len | body_len | header | body | crc32.
+    def frame(kind, seq, header, body):
+        h = compact(header).encode()
+        raw = b"KS\x01" + bytes([kind]) + struct.pack(">III", seq, len(h), len(body)) + h + body
+        return raw + struct.pack(">I", zlib.crc32(raw))
+    req_header = {"path": "/v2/payments/pay", "Client-Id": "N950SN0001",
+                  "Request-Time": "2026-11-21T10:15:30.123+09:00",
+                  "Signature": sign[0]["signature_header"], "Encrypt": env[0]["encrypt_header"],
+                  "Content-Type": "application/json; charset=UTF-8"}
+    resp_header = dict(req_header, **{"Response-Time": "2026-11-21T10:15:41.007+09:00"})
+    del resp_header["Request-Time"]
+    request = frame(1, 7, req_header, env[0]["body"].encode())
+    response = frame(2, 7, resp_header, env[2]["body"].encode())
+    ping = frame(3, 8, {}, b"")
+    write("usb_frame", "request", b"\x00" + request)
+    write("usb_frame", "response", b"\x00" + response + b"KS-next")
+    write("usb_frame", "framed_header", b"\x01\x01\x00\x00\x00\x07" + compact(resp_header).encode() + b"\x00" + env[2]["body"].encode())
+    write("usb_frame", "framed_bad_header", b"\x01\x02\x00\x00\x00\x01" + b'{"a":12}' + b"\x00")
+    write("usb_frame", "stream", b"\x02\x07" + b"\x00\xffK\x13noise K" + ping + request[:40] + response + b"K")
     return 0
 
 
