@@ -33,3 +33,5 @@ if [ -x tests/e2e/run.sh ]; then
   echo "== end-to-end tests of the real window"
   tests/e2e/run.sh
 fi
+
+bash scripts/fuzz.sh 15
