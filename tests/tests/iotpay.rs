@@ -338,7 +338,7 @@ async fn an_answer_later_than_the_client_waits_is_recovered_as_paid() {
     let sim = cloud().await;
     let key = key_file();
     let c = Ctl::new();
-    add_terminal(&c, &sim, key.path(), &["--pay-timeout", "500ms"]).await;
+    add_terminal(&c, &sim, key.path(), &["--pay-timeout", "2s"]).await;
     // The terminal is paid at once; the cloud's answer is held for ten minutes.
     sim.push(Behaviour::Timeout { hold_ms: 600_000 });
     let r = sale(&c).await;
@@ -487,7 +487,7 @@ async fn no_expiry_date_from_any_answer_reaches_the_ledger() {
     let sim = cloud().await;
     let key = key_file();
     let c = Ctl::new();
-    add_terminal(&c, &sim, key.path(), &["--pay-timeout", "500ms"]).await;
+    add_terminal(&c, &sim, key.path(), &["--pay-timeout", "2s"]).await;
     let mut runs = Vec::new();
     for b in [
         Behaviour::Approve,

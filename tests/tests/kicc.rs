@@ -438,6 +438,7 @@ async fn sale_until(
     c: &Ctl,
     sim: &KiccSim,
     code: &'static str,
+    countdown: u32,
 ) -> (kassa_acceptance::Running, String, String) {
     let db = c.db();
     let child = tokio::task::spawn_blocking(move || {
@@ -451,7 +452,7 @@ async fn sale_until(
     .expect("sale child");
     assert_eq!(
         child.seen.last(),
-        Some(&ev(code, Some(30))),
+        Some(&ev(code, Some(countdown))),
         "printed while the purchase runs"
     );
     let paying = ctl(c, &["orders", "--status", "paying"]).await;
@@ -474,9 +475,10 @@ async fn sale_until(
 async fn cancel_from_another_kassactl_stops_a_purchase_waiting_for_the_card() {
     let sim = device().await;
     let c = Ctl::new();
-    add_terminal(&c, &sim, &[]).await;
-    sim.push_scenario(Scenario::NoCard); // waits paymentExpiryTime (30 s) for a card
-    let (child, rid, order) = sale_until(&c, &sim, "READY").await;
+    // The device waits paymentExpiryTime for a card: long enough for any machine to cancel.
+    add_terminal(&c, &sim, &["--payment-expiry", "120"]).await;
+    sim.push_scenario(Scenario::NoCard);
+    let (child, rid, order) = sale_until(&c, &sim, "READY", 120).await;
 
     let cancel = ctl(&c, &["cancel", &rid]).await;
     assert_eq!(cancel.code, 0, "{:?} {}", cancel.lines, cancel.stderr);
@@ -490,7 +492,7 @@ async fn cancel_from_another_kassactl_stops_a_purchase_waiting_for_the_card() {
         event_lines(&lines),
         vec![
             ev("DIAGNOSING", None),
-            ev("READY", Some(30)),
+            ev("READY", Some(120)),
             ev("CANCELLING", None),
         ]
     );
@@ -524,7 +526,7 @@ async fn a_cancel_after_the_card_was_read_is_too_late_and_the_sale_ends_as_the_d
     let c = Ctl::new();
     add_terminal(&c, &sim, &[]).await;
     sim.push_scenario(Scenario::HoldAfterRead); // holds after the read until a cancel is refused
-    let (child, rid, order) = sale_until(&c, &sim, "CARD_READ_COMPLETED").await;
+    let (child, rid, order) = sale_until(&c, &sim, "CARD_READ_COMPLETED", 30).await;
 
     let cancel = ctl(&c, &["cancel", &rid]).await;
     assert_eq!(cancel.code, 0, "{:?} {}", cancel.lines, cancel.stderr);

@@ -1,5 +1,5 @@
 //! Every IOT Pay simulator behaviour through the application service in-process, on a manual
-//! clock: the cloud and HTTP are real (so the client's pay timeout is real time, 400 ms), while
+//! clock: the cloud and HTTP are real (so the client's pay timeout is real time, 3 s), while
 //! recovery's 2 s pauses and its 90 s window pass in virtual time. Checks the events the
 //! payment dialog receives (the PAX prompt, then recovery progress), the ledger rows, that the
 //! ledger agrees with the cloud's orders, and that neither an expiry date nor the merchant key
@@ -112,7 +112,7 @@ async fn every_cloud_behaviour_ends_as_the_cloud_says_or_waits_for_a_manager() {
     .await
     .unwrap();
     let timing = kassa_core::Timing {
-        pay: Duration::from_millis(400),
+        pay: Duration::from_secs(3),
         ..default_timing()
     };
     let cfg = IotPayConfig {
