@@ -51,6 +51,25 @@ pub enum Behaviour {
     WrongAmount,
     /// Answer `F TERMINAL_BUSY`; nothing is recorded.
     TerminalBusy,
+    /// Close the connection without any response *before* charging: nothing is recorded.
+    ResetBeforeCharge,
+    /// Never answer, and never finish: the payment stays PROCESSING for every inquiry.
+    Hang,
+    /// Charge, then answer a correctly signed and encrypted body whose content is not JSON.
+    GarbageBody,
+    /// Charge, sign the answer, then send only the first half of its body.
+    TruncatedBody,
+    /// Charge the requested amount but answer it in another currency.
+    WrongCurrency,
+    /// Charge, then answer with the previous `pay` answer exactly as it was sent (headers,
+    /// signature and body: it verifies, but is about another payment). With no previous
+    /// answer it approves normally.
+    ReplayPrevious,
+    /// Charge and answer, signed, with a `Response-Time` this far in the past.
+    StaleResponseTime(#[serde(with = "millis")] Duration),
+    /// Charge and answer with no `Response-Time` but a `Request-Time` header this far in the
+    /// past, signed over it (the fallback a client verifies against).
+    StaleRequestTime(#[serde(with = "millis")] Duration),
 }
 
 /// What the next new refund does.
@@ -139,7 +158,9 @@ impl FromStr for Behaviour {
     type Err = String;
     /// `approve`, `decline[=CODE]`, `delay-answer=30s`, `delay-then-decline=30s`,
     /// `in-progress=N:approve|decline[=CODE]`, `drop-after-charge`, `bad-signature`,
-    /// `tampered-body`, `wrong-amount`, `terminal-busy`.
+    /// `tampered-body`, `wrong-amount`, `terminal-busy`, `reset-before-charge`, `hang`,
+    /// `garbage-body`, `truncated-body`, `wrong-currency`, `replay-previous`,
+    /// `stale-response-time=DURATION`, `stale-request-time=DURATION`.
     fn from_str(s: &str) -> Result<Behaviour, String> {
         let (name, arg) = s.split_once('=').map_or((s, None), |(n, a)| (n, Some(a)));
         let need = |what: &str| arg.ok_or_else(|| format!("{name} needs ={what}"));
@@ -166,6 +187,14 @@ impl FromStr for Behaviour {
             "tampered-body" => Behaviour::TamperedBody,
             "wrong-amount" => Behaviour::WrongAmount,
             "terminal-busy" => Behaviour::TerminalBusy,
+            "reset-before-charge" => Behaviour::ResetBeforeCharge,
+            "hang" => Behaviour::Hang,
+            "garbage-body" => Behaviour::GarbageBody,
+            "truncated-body" => Behaviour::TruncatedBody,
+            "wrong-currency" => Behaviour::WrongCurrency,
+            "replay-previous" => Behaviour::ReplayPrevious,
+            "stale-response-time" => Behaviour::StaleResponseTime(duration(need("DURATION")?)?),
+            "stale-request-time" => Behaviour::StaleRequestTime(duration(need("DURATION")?)?),
             other => return Err(format!("unknown behaviour {other:?}")),
         })
     }
@@ -219,6 +248,16 @@ mod tests {
         assert_eq!(
             "hold=1m".parse(),
             Ok(RefundBehaviour::Hold(Duration::from_secs(60)))
+        );
+        assert_eq!("replay-previous".parse(), Ok(Behaviour::ReplayPrevious));
+        assert_eq!(
+            "stale-response-time=10m".parse(),
+            Ok(Behaviour::StaleResponseTime(Duration::from_secs(600)))
+        );
+        let c: Control = serde_json::from_str(r#"{"pay":{"stale-request-time":600000}}"#).unwrap();
+        assert_eq!(
+            c,
+            Control::Pay(Behaviour::StaleRequestTime(Duration::from_secs(600)))
         );
         for bad in [
             "explode",

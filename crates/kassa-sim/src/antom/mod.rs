@@ -49,7 +49,9 @@ pub struct Args {
     pub customer_mode: bool,
     /// Behaviours of the coming payments, in order (repeatable): approve, decline[=CODE],
     /// delay-answer=30s, delay-then-decline=30s, in-progress=N:approve|decline[=CODE],
-    /// drop-after-charge, bad-signature, tampered-body, wrong-amount, terminal-busy.
+    /// drop-after-charge, bad-signature, tampered-body, wrong-amount, terminal-busy,
+    /// reset-before-charge, hang, garbage-body, truncated-body, wrong-currency,
+    /// replay-previous, stale-response-time=10m, stale-request-time=10m.
     #[arg(long = "behaviour")]
     pub behaviours: Vec<Behaviour>,
     /// Behaviours of the coming refunds (repeatable): approve, decline[=CODE],

@@ -88,6 +88,8 @@ pub(super) struct Shared {
     pay_queue: Mutex<VecDeque<Behaviour>>,
     refund_queue: Mutex<VecDeque<RefundBehaviour>>,
     diagnosis_ready: AtomicBool,
+    /// The last `pay` answer the LAN server sent, as sent (for `ReplayPrevious`).
+    last_pay: Mutex<Option<SentAnswer>>,
     /// Refunds held `PENDING` that settle later; aborted at shutdown.
     settlements: Mutex<JoinSet<()>>,
 }
@@ -114,6 +116,7 @@ impl AntomSim {
             pay_queue: Mutex::new(VecDeque::new()),
             refund_queue: Mutex::new(VecDeque::new()),
             diagnosis_ready: AtomicBool::new(cfg.diagnosis_ready),
+            last_pay: Mutex::new(None),
             settlements: Mutex::new(JoinSet::new()),
         });
         let (stop_tx, stop_rx) = watch::channel(false);
@@ -384,7 +387,10 @@ pub(super) fn dispatched(shared: &Arc<Shared>, path: &str, reply: &Reply) {
 /// An answer signed with the terminal key and encrypted to the POS key, with its
 /// `Response-Time`, damaged as the reply's delivery asks.
 pub(super) struct SealedReply {
-    /// `Response-Time`.
+    /// The header carrying the signed time: `Response-Time`, or `Request-Time` for
+    /// `StaleRequestTime`.
+    pub time_header: &'static str,
+    /// Its value.
     pub time: String,
     /// `Signature`.
     pub signature: String,
@@ -401,17 +407,28 @@ pub(super) fn seal_reply(
     client_id: &str,
     reply: &Reply,
 ) -> Result<SealedReply, String> {
-    let time = iso_millis(&shared.clock.now());
+    let (now, mut time_header) = (shared.clock.now(), header::RESPONSE_TIME);
+    let time = match reply.delivery {
+        Delivery::StaleResponseTime(d) => iso_millis(&(now - d)),
+        Delivery::StaleRequestTime(d) => {
+            time_header = header::REQUEST_TIME;
+            iso_millis(&(now - d))
+        }
+        _ => iso_millis(&now),
+    };
     let meta = MessageMeta {
         method: "POST",
         path,
         client_id,
         time: &time,
     };
-    let plaintext = reply.body.to_string();
+    let plaintext = match reply.delivery {
+        Delivery::Garbage => GARBAGE.to_vec(),
+        _ => reply.body.to_string().into_bytes(),
+    };
     let sealed = shared
         .codec
-        .seal(&meta, plaintext.as_bytes())
+        .seal(&meta, &plaintext)
         .map_err(|e| format!("cannot seal: {e}"))?;
     let (signature, body) = match reply.delivery {
         Delivery::BadSignature => {
@@ -431,9 +448,21 @@ pub(super) fn seal_reply(
             b[i] = if b[i] == b'A' { b'B' } else { b'A' };
             (sealed.signature, b)
         }
-        Delivery::Now | Delivery::After(_) | Delivery::Drop => (sealed.signature, sealed.body),
+        Delivery::Truncated => {
+            let mut b = sealed.body;
+            b.truncate(b.len() / 2);
+            (sealed.signature, b)
+        }
+        Delivery::Now
+        | Delivery::After(_)
+        | Delivery::Drop
+        | Delivery::Garbage
+        | Delivery::Replay
+        | Delivery::StaleResponseTime(_)
+        | Delivery::StaleRequestTime(_) => (sealed.signature, sealed.body),
     };
     Ok(SealedReply {
+        time_header,
         time,
         signature,
         encrypt: sealed.encrypt,
@@ -446,21 +475,58 @@ async fn deliver(shared: &Arc<Shared>, path: &str, client_id: &str, reply: Reply
     match reply.delivery {
         Delivery::Drop => return Err(Dropped),
         Delivery::After(d) => tokio::time::sleep(d).await,
-        Delivery::Now | Delivery::BadSignature | Delivery::Tampered => {}
+        Delivery::Replay => {
+            if let Some(previous) = lock(&shared.last_pay).clone() {
+                return previous.response();
+            }
+        }
+        Delivery::Now
+        | Delivery::BadSignature
+        | Delivery::Tampered
+        | Delivery::Garbage
+        | Delivery::Truncated
+        | Delivery::StaleResponseTime(_)
+        | Delivery::StaleRequestTime(_) => {}
     }
     let sealed = match seal_reply(shared, path, client_id, &reply) {
         Ok(s) => s,
         Err(e) => return plain(StatusCode::INTERNAL_SERVER_ERROR, e),
     };
-    Response::builder()
-        .status(StatusCode::OK)
-        .header(header::CONTENT_TYPE, header::JSON_UTF8)
-        .header(header::CLIENT_ID, client_id)
-        .header(header::RESPONSE_TIME, sealed.time.as_str())
-        .header(header::SIGNATURE, sealed.signature)
-        .header(header::ENCRYPT, sealed.encrypt)
-        .body(Full::new(Bytes::from(sealed.body)))
-        .or_else(|e| plain(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
+    let sent = SentAnswer {
+        headers: vec![
+            (header::CONTENT_TYPE, header::JSON_UTF8.to_string()),
+            (header::CLIENT_ID, client_id.to_string()),
+            (sealed.time_header, sealed.time),
+            (header::SIGNATURE, sealed.signature),
+            (header::ENCRYPT, sealed.encrypt),
+        ],
+        body: sealed.body,
+    };
+    if path == wire::path::PAY {
+        *lock(&shared.last_pay) = Some(sent.clone());
+    }
+    sent.response()
+}
+
+/// What a `GarbageBody` answer carries inside its (valid) envelope.
+const GARBAGE: &[u8] = b"<html><body>502 Bad Gateway</body></html>\x00\xff";
+
+/// An answer as the LAN server put it on the wire, kept to be replayed byte for byte.
+#[derive(Debug, Clone)]
+struct SentAnswer {
+    headers: Vec<(&'static str, String)>,
+    body: Vec<u8>,
+}
+
+impl SentAnswer {
+    fn response(&self) -> Answer {
+        let mut r = Response::builder().status(StatusCode::OK);
+        for (name, value) in &self.headers {
+            r = r.header(*name, value.as_str());
+        }
+        r.body(Full::new(Bytes::from(self.body.clone())))
+            .or_else(|e| plain(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
+    }
 }
 
 /// `POST /_sim/behaviour` (a [`Control`] or a list of them) and `GET /_sim/payments`;

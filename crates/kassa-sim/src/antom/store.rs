@@ -62,7 +62,20 @@ pub enum Delivery {
     BadSignature,
     /// Signed, then one byte of the body changed.
     Tampered,
+    /// The plaintext replaced by bytes that are not JSON, then sealed and signed properly.
+    Garbage,
+    /// Signed, then only the first half of the body sent.
+    Truncated,
+    /// The previous `pay` answer sent again byte for byte.
+    Replay,
+    /// Signed with a `Response-Time` this far in the past.
+    StaleResponseTime(Duration),
+    /// Sent without `Response-Time`, with a `Request-Time` this far in the past, signed over it.
+    StaleRequestTime(Duration),
 }
+
+/// How long a `Hang` answer is held: longer than any client waits.
+const HANG: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// An answer and its delivery.
 #[derive(Debug, Clone, PartialEq)]
@@ -79,6 +92,11 @@ impl Reply {
     /// `body`, sent at once.
     pub fn now<T: Serialize>(body: T) -> Reply {
         Reply::with(body, Delivery::Now)
+    }
+
+    /// The same answer, delivered as `delivery` says.
+    pub fn delivered(self, delivery: Delivery) -> Reply {
+        Reply { delivery, ..self }
     }
 
     /// `body`, delivered as `delivery` says.
@@ -180,6 +198,9 @@ impl Store {
         if behaviour == Behaviour::TerminalBusy {
             return failure("F", "TERMINAL_BUSY", "terminal busy, try later");
         }
+        if behaviour == Behaviour::ResetBeforeCharge {
+            return Reply::with(json!({}), Delivery::Drop);
+        }
         let status = match &behaviour {
             Behaviour::Decline(code) => SimPaymentStatus::Fail(code.clone()),
             Behaviour::DelayThenDecline(_) => SimPaymentStatus::Fail("PAYMENT_FAIL".into()),
@@ -187,13 +208,24 @@ impl Store {
                 remaining: *n,
                 then: then.clone(),
             },
+            Behaviour::Hang => SimPaymentStatus::Processing {
+                remaining: u32::MAX,
+                then: Final::Approve,
+            },
             Behaviour::Approve
             | Behaviour::DelayAnswer(_)
             | Behaviour::DropAfterCharge
             | Behaviour::BadSignature
             | Behaviour::TamperedBody
             | Behaviour::WrongAmount
-            | Behaviour::TerminalBusy => SimPaymentStatus::Success,
+            | Behaviour::TerminalBusy
+            | Behaviour::ResetBeforeCharge
+            | Behaviour::GarbageBody
+            | Behaviour::TruncatedBody
+            | Behaviour::WrongCurrency
+            | Behaviour::ReplayPrevious
+            | Behaviour::StaleResponseTime(_)
+            | Behaviour::StaleRequestTime(_) => SimPaymentStatus::Success,
         };
         let payment = SimPayment {
             payment_request_id: req.payment_request_id.clone(),
@@ -207,9 +239,29 @@ impl Store {
         };
         self.payments.push(payment.clone());
         let p = &payment;
+        let approved = |delivery| Reply::with(pay_answer(p, success(), None), delivery);
         match behaviour {
-            Behaviour::Approve | Behaviour::TerminalBusy => {
+            Behaviour::Approve | Behaviour::TerminalBusy | Behaviour::ResetBeforeCharge => {
                 Reply::now(pay_answer(p, success(), None))
+            }
+            Behaviour::Hang => failure("U", "PAYMENT_IN_PROGRESS", "payment in progress")
+                .delivered(Delivery::After(HANG)),
+            Behaviour::GarbageBody => approved(Delivery::Garbage),
+            Behaviour::TruncatedBody => approved(Delivery::Truncated),
+            Behaviour::ReplayPrevious => approved(Delivery::Replay),
+            Behaviour::StaleResponseTime(d) => approved(Delivery::StaleResponseTime(d)),
+            Behaviour::StaleRequestTime(d) => approved(Delivery::StaleRequestTime(d)),
+            Behaviour::WrongCurrency => {
+                let mut a = pay_answer(p, success(), None);
+                if let Some(amount) = a.payment_amount.as_mut() {
+                    amount.currency = if amount.currency == "USD" {
+                        "EUR"
+                    } else {
+                        "USD"
+                    }
+                    .into();
+                }
+                Reply::now(a)
             }
             Behaviour::Decline(code) => failure("F", &code, "declined by the issuer"),
             Behaviour::DelayAnswer(d) => {

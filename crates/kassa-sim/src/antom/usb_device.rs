@@ -172,7 +172,15 @@ impl Device {
                     answer.send(&reply);
                 });
             }
-            Delivery::Now | Delivery::BadSignature | Delivery::Tampered => answer.send(&reply),
+            // Replays are a LAN fault; over USB the answer goes out fresh.
+            Delivery::Now
+            | Delivery::BadSignature
+            | Delivery::Tampered
+            | Delivery::Garbage
+            | Delivery::Truncated
+            | Delivery::Replay
+            | Delivery::StaleResponseTime(_)
+            | Delivery::StaleRequestTime(_) => answer.send(&reply),
         }
     }
 }
@@ -201,7 +209,7 @@ impl Answer {
             header: BTreeMap::from([
                 (PATH.to_string(), self.path.clone()),
                 (header::CLIENT_ID.to_string(), self.client_id.clone()),
-                (header::RESPONSE_TIME.to_string(), sealed.time),
+                (sealed.time_header.to_string(), sealed.time),
                 (header::SIGNATURE.to_string(), sealed.signature),
                 (header::ENCRYPT.to_string(), sealed.encrypt),
                 (
