@@ -297,6 +297,7 @@ impl Service {
                 "currency": report.sales.total.currency.code(),
             }),
         )?;
+        self.auto_print_z_report(&closed_at);
         report.closed_at = Some(closed_at);
         report.can_close = false;
         Ok(report)

@@ -14,6 +14,7 @@ mod checkout;
 mod error;
 pub mod keyfiles;
 pub mod paths;
+mod print_actions;
 pub mod printers;
 pub mod printing;
 pub mod receipts;
@@ -47,6 +48,7 @@ pub use demo::Demo;
 pub use demo::{DemoBehaviour, DemoStatus};
 pub use store::{StoreSettings, TaxRateSetting};
 
+pub use print_actions::ZExport;
 pub use printers::{AutoPrint, PrintOutcome, PrintSettings, PrinterConfig, PrinterTarget};
 pub use printing::{PrinterHealth, PrinterStatus};
 

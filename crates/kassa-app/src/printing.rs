@@ -158,6 +158,22 @@ impl Service {
         }
     }
 
+    /// Queues the Z report of the business day a close ended (`closed_at`, RFC 3339) when
+    /// auto-print asks for it. Never fails (see [`Service::auto_print_after`]).
+    pub(crate) fn auto_print_z_report(&self, closed_at: &str) {
+        let day = match crate::receipts::ledger_time(closed_at) {
+            Ok(t) => t.date_naive().format("%Y-%m-%d").to_string(),
+            Err(e) => {
+                return tracing::warn!(error = %e, "auto-print skipped: close time unreadable")
+            }
+        };
+        match self.print_settings() {
+            Ok(s) if s.auto_print.z_report => self.auto_queue(vec![PrintDocument::ZReport { day }]),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "auto-print skipped: print settings unreadable"),
+        }
+    }
+
     fn auto_queue(&self, docs: Vec<PrintDocument>) {
         if docs.is_empty() {
             return;
