@@ -5,6 +5,7 @@
 //! recorded ([`ledger`]).
 
 pub mod ledger;
+pub mod matrix;
 pub mod proc;
 pub mod rig;
 
