@@ -46,6 +46,9 @@ pub enum DemoBehaviour {
     Unknown,
     /// No card is ever presented: time to cancel (KICC), or a late decline (N950).
     NoCard,
+    /// The terminal never says how the payment ended: recovery gives up and a manager must
+    /// settle it (N950: "in progress" to every inquiry; KICC: the answer never comes).
+    Stuck,
 }
 
 /// One simulated terminal.
@@ -279,6 +282,20 @@ mod running {
         /// this run's ports), seeds the demo store on first start and turns demo mode on.
         /// `data_dir` receives the demo key files the N950 driver reads.
         pub async fn start(svc: &Service, data_dir: &Path) -> AppResult<Demo> {
+            let timing = SimTiming {
+                signature: Duration::from_secs(6),
+                ..SimTiming::realistic()
+            };
+            Demo::start_with(svc, data_dir, timing).await
+        }
+
+        /// As [`Demo::start`], with the KICC customer's pace given (tests use
+        /// `SimTiming::instant()`).
+        pub async fn start_with(
+            svc: &Service,
+            data_dir: &Path,
+            timing: SimTiming,
+        ) -> AppResult<Demo> {
             let keys = data_dir.join("demo-keys");
             std::fs::create_dir_all(&keys).map_err(|e| config_err("key folder", e))?;
             let pos_key = keys.join("pos_private_key_pkcs8.pem");
@@ -297,10 +314,6 @@ mod running {
             let n950 = AntomSim::start(cfg)
                 .await
                 .map_err(|e| config_err("N950 simulator", e))?;
-            let timing = SimTiming {
-                signature: Duration::from_secs(6),
-                ..SimTiming::realistic()
-            };
             let kicc = KiccSim::start(timing)
                 .await
                 .map_err(|e| config_err("KICC simulator", e))?;
@@ -377,6 +390,10 @@ mod running {
                     }
                     DemoBehaviour::Unknown => Behaviour::DropAfterCharge,
                     DemoBehaviour::NoCard => Behaviour::DelayThenDecline(Duration::from_secs(20)),
+                    DemoBehaviour::Stuck => Behaviour::InProgress {
+                        n: u32::MAX,
+                        then: kassa_sim::antom::Final::Approve,
+                    },
                 }),
                 DEMO_KICC => self.kicc.push_scenario(match b {
                     DemoBehaviour::Approve => Scenario::Happy,
@@ -385,6 +402,7 @@ mod running {
                     ),
                     DemoBehaviour::Unknown => Scenario::DropAfterCharge,
                     DemoBehaviour::NoCard => Scenario::NoCard,
+                    DemoBehaviour::Stuck => Scenario::Silent,
                 }),
                 other => {
                     return Err(AppError::NotFound(format!(

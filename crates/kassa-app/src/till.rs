@@ -168,3 +168,8 @@ impl Service {
         })
     }
 }
+
+#[cfg(test)]
+#[cfg(feature = "demo")]
+#[path = "till_tests.rs"]
+mod tests;

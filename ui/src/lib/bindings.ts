@@ -497,7 +497,7 @@ closed_at: string | null, };
 /**
  * What a simulated terminal does with the next payment.
  */
-export type DemoBehaviour = "approve" | "decline" | "unknown" | "no-card";
+export type DemoBehaviour = "approve" | "decline" | "unknown" | "no-card" | "stuck";
 
 /**
  * One simulated terminal.
