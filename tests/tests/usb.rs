@@ -239,6 +239,56 @@ async fn unplugged_mid_payment_the_attempt_is_unknown_until_recovery_asks_over_u
     r.stop().await;
 }
 
+/// The rules above the transport are the LAN driver's: an answer whose signature does not
+/// verify, or that does not come in time, is never taken — the attempt goes to recovery, which
+/// settles it by inquiry over the same USB link.
+#[tokio::test]
+async fn untrustworthy_or_late_answers_over_usb_go_to_recovery_and_charge_once() {
+    let late = Timing {
+        pay: Duration::from_millis(1500),
+        ..timing()
+    };
+    for (behaviour, reason) in [
+        (Behaviour::BadSignature, "bad-signature"),
+        // Held far beyond the call's timeout; the device answers other requests meanwhile.
+        (Behaviour::DelayAnswer(Duration::from_secs(120)), "timeout"),
+    ] {
+        let r = rig(FakeDevice::n950_in_accessory("35000001", 0x2D00), false).await;
+        let driver = Antom::usb_with_backend(
+            AntomUsbConfig {
+                timing: late,
+                ..config(&r.sim, false)
+            },
+            Arc::new(r.bus.clone()),
+            usb_options(),
+            Arc::new(SystemClock),
+        )
+        .unwrap();
+        r.svc.set_driver("counter", Arc::new(driver));
+        r.sim.push(behaviour);
+        let report = r.svc.sale(sale(3000), &Screen::default()).await.unwrap();
+        assert_eq!(
+            report.status,
+            AttemptState::Succeeded,
+            "{reason}: {}",
+            report.message
+        );
+        assert_eq!(r.sim.payments().len(), 1, "{reason}");
+        let detail = r.svc.order_detail(&report.order_id).unwrap();
+        let lost = detail.attempts[0]
+            .journal
+            .iter()
+            .find(|j| j.to == AttemptState::Unknown)
+            .unwrap_or_else(|| panic!("{reason}: never unknown"));
+        assert!(
+            lost.detail.to_string().contains(reason),
+            "{reason}: {}",
+            lost.detail
+        );
+        r.stop().await;
+    }
+}
+
 #[tokio::test]
 async fn refunds_go_over_the_lan_when_the_usb_terminal_has_an_address() {
     let r = rig(FakeDevice::n950_in_accessory("35000001", 0x2D00), true).await;

@@ -237,3 +237,128 @@ fn send(host: &HostSide, frame: &Frame) {
         Err(e) => tracing::warn!(error = %e, "antom usb simulator cannot frame its answer"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::antom::{AntomSim, SimConfig};
+    use kassa_antom::protocol::{Codec, Envelope, MessageMeta, PrivateKey, PublicKey};
+    use kassa_antom::usb::fake::{FakeBus, FakeDevice, EP_IN, EP_OUT};
+    use kassa_antom::usb::frame::parse_frame;
+    use kassa_antom::usb::{UsbBackend, UsbHandle};
+    use std::time::Duration;
+
+    fn key(name: &str) -> String {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/spec/vectors");
+        std::fs::read_to_string(dir.join(name)).unwrap()
+    }
+
+    fn frame(kind: FrameKind, seq: u32, header: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
+        encode_frame(&Frame {
+            kind,
+            seq,
+            header: header
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            body: body.to_vec(),
+        })
+        .unwrap()
+    }
+
+    /// Reads until one whole frame is in.
+    fn read_frame(h: &mut dyn UsbHandle) -> Frame {
+        let mut got = Vec::new();
+        let mut buf = [0u8; 512];
+        loop {
+            let n = h
+                .bulk_read(EP_IN, &mut buf, Duration::from_secs(10))
+                .unwrap();
+            got.extend_from_slice(&buf[..n]);
+            if let Ok((f, _)) = parse_frame(&got) {
+                return f;
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn damaged_host_frames_are_dropped_and_answers_are_sealed_like_the_lan_ones() {
+        let pos_private = PrivateKey::from_pem(&key("pos_private_key_pkcs8.pem")).unwrap();
+        let terminal_public = PublicKey::from_pem(&key("terminal_public_key.pem")).unwrap();
+        let sim = AntomSim::start(SimConfig::new(
+            "N950SN0001",
+            PublicKey::from_pem(&key("pos_public_key.pem")).unwrap(),
+            PrivateKey::from_pem(&key("terminal_private_key_pkcs8.pem")).unwrap(),
+        ))
+        .await
+        .unwrap();
+        let bus = FakeBus::new();
+        let usb = sim.attach_usb(bus.plug(FakeDevice {
+            chunks: vec![3, 17],
+            ..FakeDevice::n950_in_accessory("35000001", 0x2D00)
+        }));
+        let host = bus.clone();
+        let (pong, answer) = tokio::task::spawn_blocking(move || {
+            let at = host.devices().unwrap()[0].at;
+            let mut h = host.open(at).unwrap();
+            h.claim(0).unwrap();
+            let write = |h: &mut Box<dyn UsbHandle>, b: &[u8]| {
+                h.bulk_write(EP_OUT, b, Duration::from_secs(1)).unwrap();
+            };
+            // A ping with a broken CRC, line noise, then a good ping: only the last is answered.
+            let mut broken = frame(FrameKind::Ping, 1, &[], b"");
+            let n = broken.len();
+            broken[n - 1] ^= 1;
+            write(&mut h, &broken);
+            write(&mut h, b"\x00noise");
+            write(&mut h, &frame(FrameKind::Ping, 2, &[], b""));
+            let pong = read_frame(h.as_mut());
+            // A request the terminal must refuse (no valid signature), split over two writes.
+            let req = frame(
+                FrameKind::Request,
+                7,
+                &[
+                    ("path", "/v2/device/diagnosis"),
+                    ("Client-Id", "N950SN0001"),
+                    ("Request-Time", "2026-11-21T10:15:30.123+09:00"),
+                    ("Signature", "algorithm=RSA256,keyVersion=1,signature=AAAA"),
+                ],
+                b"{}",
+            );
+            let (a, b) = req.split_at(20);
+            write(&mut h, a);
+            write(&mut h, b);
+            (pong, read_frame(h.as_mut()))
+        })
+        .await
+        .unwrap();
+        assert_eq!((pong.kind, pong.seq), (FrameKind::Pong, 2));
+        assert_eq!((answer.kind, answer.seq), (FrameKind::Response, 7));
+        assert_eq!(answer.field("path"), Some("/v2/device/diagnosis"));
+        // Sealed for the POS exactly as over HTTP: it verifies and opens with the POS's keys.
+        let pos = Codec::new(pos_private, terminal_public, Envelope::Gcm);
+        let meta = MessageMeta {
+            method: "POST",
+            path: "/v2/device/diagnosis",
+            client_id: "N950SN0001",
+            time: answer.field("Response-Time").unwrap(),
+        };
+        let plain = pos
+            .open(
+                &meta,
+                answer.field("Signature"),
+                answer.field("Encrypt"),
+                &answer.body,
+            )
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&plain).unwrap();
+        assert_eq!(body["result"]["resultCode"], "INVALID_SIGNATURE");
+        assert_eq!(usb.rejected(), 1, "the broken ping");
+        assert_eq!(usb.requests(), 1);
+        assert!(sim.payments().is_empty());
+        bus.shutdown();
+        usb.shutdown().await;
+        sim.shutdown().await;
+    }
+}
