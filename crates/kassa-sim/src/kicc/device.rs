@@ -19,6 +19,8 @@ pub(crate) enum Out {
     Frame(kassa_kicc::wire::Frame),
     /// A raw line (for frames this protocol does not define).
     Raw(String),
+    /// Bytes written as they are, without a line end (a line cut short).
+    Partial(Vec<u8>),
     /// Close the connection.
     Close,
 }
@@ -112,6 +114,8 @@ pub(crate) struct State {
     pub(crate) merchant: Option<String>,
     /// Writers of the open connections.
     pub(crate) conns: Vec<mpsc::UnboundedSender<Out>>,
+    /// Pings go unanswered (the bridge app is frozen): diagnosis reports not ready.
+    pub(crate) ping_silent: bool,
     serial: u64,
 }
 
@@ -132,6 +136,7 @@ impl Device {
             received: Vec::new(),
             merchant: None,
             conns: Vec::new(),
+            ping_silent: false,
             serial: 0,
         }))
     }

@@ -28,7 +28,9 @@ pub struct Args {
     pub listen: String,
     /// What the device does with every command: happy, try-again, fallback-magstripe,
     /// require-insert, no-card, hold-after-read, busy, response-timeout, drop-after-charge,
-    /// silent, noise, or business-fail:CODE (e.g. business-fail:USER_BALANCE_NOT_ENOUGH).
+    /// silent, noise, late-answer, hang, drop-before-charge, garbage-line, truncated-line,
+    /// wrong-amount, wrong-currency, replay-previous, or business-fail:CODE (e.g.
+    /// business-fail:USER_BALANCE_NOT_ENOUGH).
     #[arg(long, default_value = "happy")]
     pub scenario: String,
     /// Answer at once instead of at a customer's pace.

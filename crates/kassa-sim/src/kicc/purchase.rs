@@ -5,8 +5,9 @@
 use super::device::{
     approved_response, failed_response, meta_for, to_value, Asked, Device, Out, TxRecord, TxResult,
 };
-use super::scenario::{Scenario, SimTiming};
-use kassa_kicc::wire::{Frame, ResponseData, CMD_PURCHASE};
+use super::scenario::{Scenario, SimTiming, LATE_ANSWER};
+use kassa_kicc::codec::encode_frame;
+use kassa_kicc::wire::{AmountValue, Frame, ResponseData, CMD_PURCHASE};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, Notify};
@@ -135,6 +136,23 @@ pub(crate) async fn run(ctx: Ctx, a: Asked, scenario: Scenario, expiry_secs: u64
         }
     }
     ctx.event("READY");
+    if scenario == Scenario::Hang {
+        // The purchase stays running: the device answers every other command "busy".
+        return std::future::pending().await;
+    }
+    if scenario == Scenario::DropBeforeCharge {
+        let m = "The POS connection was lost before the card was read";
+        let r = failed_response(CMD_PURCHASE, &a, "ORDER_IS_CANCELED", m);
+        ctx.record(
+            &a,
+            TxResult::Failed {
+                code: "ORDER_IS_CANCELED".into(),
+            },
+            &r,
+        );
+        let _ = ctx.out.send(Out::Close);
+        return;
+    }
     if scenario == Scenario::NoCard {
         let wait = t.card_timeout.unwrap_or(Duration::from_secs(expiry_secs));
         if ctx.wait_or_cancel(wait).await {
@@ -212,6 +230,57 @@ pub(crate) async fn run(ctx: Ctx, a: Asked, scenario: Scenario, expiry_secs: u64
         Scenario::Silent => {
             ctx.charge(&a);
         }
+        Scenario::LateAnswer => {
+            let r = ctx.charge(&a);
+            tokio::time::sleep(LATE_ANSWER).await;
+            ctx.send(Frame::Success {
+                id,
+                response_data: to_value(&r),
+            });
+        }
+        Scenario::GarbageLine => {
+            ctx.charge(&a);
+            let _ = ctx.out.send(Out::Raw("<<502 Bad Gateway>> \u{1}not json".into()));
+        }
+        Scenario::TruncatedLine => {
+            let r = ctx.charge(&a);
+            let frame = Frame::Success {
+                id,
+                response_data: to_value(&r),
+            };
+            if let Ok(mut line) = encode_frame(&frame) {
+                line.truncate(line.len() / 2);
+                let _ = ctx.out.send(Out::Partial(line));
+            }
+            let _ = ctx.out.send(Out::Close);
+        }
+        Scenario::WrongAmount | Scenario::WrongCurrency => {
+            let mut r = ctx.charge(&a);
+            r.payment_amount = Some(if scenario == Scenario::WrongAmount {
+                AmountValue::krw(a.amount + 1)
+            } else {
+                AmountValue {
+                    currency: "USD".into(),
+                    ..AmountValue::krw(a.amount)
+                }
+            });
+            ctx.send(Frame::Success {
+                id,
+                response_data: to_value(&r),
+            });
+        }
+        Scenario::ReplayPrevious => {
+            let r = ctx.charge(&a);
+            let previous = {
+                let st = ctx.dev.lock();
+                let n = st.log.len();
+                n.checked_sub(2).map(|i| st.log[i].response.clone())
+            };
+            ctx.send(Frame::Success {
+                id,
+                response_data: to_value(&previous.unwrap_or(r)),
+            });
+        }
         Scenario::Happy
         | Scenario::TryAgain
         | Scenario::FallbackMagstripe
@@ -219,7 +288,10 @@ pub(crate) async fn run(ctx: Ctx, a: Asked, scenario: Scenario, expiry_secs: u64
         | Scenario::NoCard
         | Scenario::HoldAfterRead
         | Scenario::Busy
-        | Scenario::Noise => {
+        | Scenario::Noise
+        // These two ended before the card was read.
+        | Scenario::Hang
+        | Scenario::DropBeforeCharge => {
             let r = ctx.charge(&a);
             ctx.send(Frame::Success {
                 id,

@@ -36,7 +36,27 @@ pub enum Scenario {
     Silent,
     /// The happy path with an unknown event code and an unknown frame type mixed in.
     Noise,
+    /// The device charges at once but sends the success only after [`LATE_ANSWER`].
+    LateAnswer,
+    /// READY, then the purchase never ends: the device stays busy with it.
+    Hang,
+    /// READY, then the connection drops before the card is read; the device abandons the
+    /// purchase and logs it as cancelled (`ORDER_IS_CANCELED`).
+    DropBeforeCharge,
+    /// The device charges, then sends a line that is not JSON instead of the success.
+    GarbageLine,
+    /// The device charges, then sends the first half of the success line and closes.
+    TruncatedLine,
+    /// The device charges the amount asked but reports one won more.
+    WrongAmount,
+    /// The device charges but reports the amount in another currency.
+    WrongCurrency,
+    /// The device charges, then sends the previous transaction's success (another requestId).
+    ReplayPrevious,
 }
+
+/// How long [`Scenario::LateAnswer`] holds the success: longer than any client waits.
+pub const LATE_ANSWER: Duration = Duration::from_secs(120);
 
 impl Scenario {
     /// Every scenario without a parameter, for help texts and tests.
@@ -52,6 +72,14 @@ impl Scenario {
         Scenario::DropAfterCharge,
         Scenario::Silent,
         Scenario::Noise,
+        Scenario::LateAnswer,
+        Scenario::Hang,
+        Scenario::DropBeforeCharge,
+        Scenario::GarbageLine,
+        Scenario::TruncatedLine,
+        Scenario::WrongAmount,
+        Scenario::WrongCurrency,
+        Scenario::ReplayPrevious,
     ];
 
     /// The command-line name (`happy`, `no-card`, `business-fail:USER_BALANCE_NOT_ENOUGH`).
@@ -69,6 +97,14 @@ impl Scenario {
             Scenario::DropAfterCharge => "drop-after-charge",
             Scenario::Silent => "silent",
             Scenario::Noise => "noise",
+            Scenario::LateAnswer => "late-answer",
+            Scenario::Hang => "hang",
+            Scenario::DropBeforeCharge => "drop-before-charge",
+            Scenario::GarbageLine => "garbage-line",
+            Scenario::TruncatedLine => "truncated-line",
+            Scenario::WrongAmount => "wrong-amount",
+            Scenario::WrongCurrency => "wrong-currency",
+            Scenario::ReplayPrevious => "replay-previous",
         };
         simple.to_string()
     }

@@ -75,6 +75,12 @@ impl KiccSim {
         self.dev.lock().merchant = Some(merchant_id.to_string());
     }
 
+    /// Leaves pings unanswered (`true`), as a frozen bridge app would: diagnosis then reports
+    /// the terminal not ready.
+    pub fn set_ping_silent(&self, silent: bool) {
+        self.dev.lock().ping_silent = silent;
+    }
+
     /// Closes every open connection, as a restarted bridge app would; the device keeps its
     /// state and a running purchase goes on.
     pub fn disconnect_all(&self) {
@@ -148,6 +154,7 @@ async fn serve(stream: TcpStream, dev: Arc<Device>, tasks: Arc<Mutex<Vec<AbortHa
                     .write_all(format!("{line}\n").as_bytes())
                     .await
                     .map_err(LineError::from),
+                Out::Partial(bytes) => write.write_all(&bytes).await.map_err(LineError::from),
                 Out::Close => break,
             };
             if r.is_err() {
@@ -211,7 +218,11 @@ fn handle(
                 message: String::new(),
             });
         }
-        Frame::Ping => send(Frame::Pong),
+        Frame::Ping => {
+            if !dev.lock().ping_silent {
+                send(Frame::Pong)
+            }
+        }
         Frame::Command {
             id,
             command,
