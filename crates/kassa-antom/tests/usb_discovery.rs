@@ -165,6 +165,33 @@ async fn the_serial_picks_one_of_several_terminals_and_without_it_the_choice_is_
 }
 
 #[tokio::test]
+async fn an_accessory_that_does_not_repeat_its_serial_is_still_the_configured_terminal() {
+    let bus = FakeBus::new();
+    let mut dev = FakeDevice::n950_in_accessory("35000001", 0x2D00);
+    dev.strings.serial = None;
+    dev.strings.product = Some("Android Accessory Interface".into());
+    let end = bus.plug(dev);
+    let id = end.id;
+    let far = FarSide::echo(end);
+    let t = transport(&bus, Some("35000001"));
+    assert_eq!(
+        t.send(&request(DIAGNOSIS, b"x"), PATIENT)
+            .await
+            .unwrap()
+            .body,
+        b"x"
+    );
+    drop(t);
+    // With it unplugged, one that names another serial is not taken.
+    bus.unplug(id);
+    let _other = bus.plug(FakeDevice::n950_in_accessory("35000009", 0x2D01));
+    let why = not_sent(&transport(&bus, Some("35000001"))).await;
+    assert!(why.contains("no N950 terminal found"), "{why}");
+    bus.shutdown();
+    far.join();
+}
+
+#[tokio::test]
 async fn setup_errors_say_what_to_do() {
     // No permission on the terminal: the udev rule is named (Linux).
     let bus = FakeBus::new();

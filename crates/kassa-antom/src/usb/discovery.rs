@@ -45,6 +45,17 @@ impl Selector {
             || strings.product.as_deref().is_some_and(|p| p.contains(want))
     }
 
+    /// True unless `strings` name another terminal: for a device in accessory mode, which
+    /// may not repeat its serial number there.
+    fn may_be(&self, strings: &DeviceStrings) -> bool {
+        let names_one = strings.serial.is_some()
+            || strings
+                .product
+                .as_deref()
+                .is_some_and(|p| p.contains("_SN:"));
+        self.accepts(strings) || !names_one
+    }
+
     /// True when a device in normal mode may be switched: it matches the serial asked for, or,
     /// with none asked for, its maker is the N950's.
     fn may_switch(&self, strings: &DeviceStrings) -> bool {
@@ -241,7 +252,7 @@ pub fn connect(
         match backend.open(info.at) {
             Ok(mut h) => {
                 let strings = h.strings(STRING_TIMEOUT);
-                if selector.accepts(&strings) {
+                if selector.may_be(&strings) {
                     ready.push((h, DeviceLabel::new(info, &strings)));
                 }
             }
@@ -321,8 +332,7 @@ fn reopen(
             match backend.open(info.at) {
                 Ok(mut h) => {
                     let strings = h.strings(STRING_TIMEOUT);
-                    // The accessory may not repeat its serial; accept it unless it names another.
-                    if strings.serial.is_none() || selector.accepts(&strings) {
+                    if selector.may_be(&strings) {
                         return Ok((h, DeviceLabel::new(info, &strings)));
                     }
                 }
