@@ -14,6 +14,11 @@ describe("countdown", () => {
     expect(secondsLeft(s, T0 + 45_000)).toBe(0); // never negative
   });
 
+  it("never shows more than it started from, even with a clock read just before the event", () => {
+    const s = applyCountdown(NO_COUNTDOWN, { action: "restart", seconds: 20 }, T0);
+    expect(secondsLeft(s, T0 - 150)).toBe(20);
+  });
+
   it("keeps running through keep events and restarts on restart (signature: 20 s)", () => {
     let s = applyCountdown(NO_COUNTDOWN, { action: "start", seconds: 30 }, T0);
     s = applyCountdown(s, { action: "keep" }, T0 + 12_000);

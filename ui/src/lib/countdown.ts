@@ -28,10 +28,15 @@ export function applyCountdown(state: CountdownState, cd: Countdown, now: number
   }
 }
 
-/** Whole seconds left (rounded up, never below 0), or `null` when no countdown runs. */
+/**
+ * Whole seconds left (rounded up, never below 0 nor above what it started from), or `null`
+ * when no countdown runs. A `now` read a moment before the event arrived still shows the
+ * event's seconds, not one more.
+ */
 export function secondsLeft(state: CountdownState, now: number): number | null {
   if (state.deadline === null) return null;
-  return Math.max(0, Math.ceil((state.deadline - now) / 1000));
+  const left = Math.max(0, Math.ceil((state.deadline - now) / 1000));
+  return state.total === null ? left : Math.min(state.total, left);
 }
 
 /** Share of the time left, 1 → 0, for a progress ring; `null` when hidden. */
