@@ -236,6 +236,31 @@ async fn a_cable_pulled_mid_call_is_a_lost_connection_and_the_terminal_is_found_
 }
 
 #[tokio::test]
+async fn a_terminal_re_plugged_between_calls_is_found_again_without_a_failed_call() {
+    let bus = FakeBus::new();
+    let end = bus.plug(FakeDevice::n950("35000001"));
+    let id = end.id;
+    let far = FarSide::echo(end);
+    let t = transport(&bus, None);
+    t.send(&request(INQUIRY, b"first"), PATIENT).await.unwrap();
+    // Out and back in while idle: the open link is stale, nothing of the next call was sent
+    // on it, so the call finds the terminal again and goes through.
+    bus.unplug(id);
+    bus.replug(id);
+    let answer = t.send(&request(INQUIRY, b"second"), PATIENT).await.unwrap();
+    assert_eq!(answer.body, b"second");
+    assert_eq!(
+        bus.control_log(id).len(),
+        12,
+        "switched again after the re-plug"
+    );
+    assert_eq!(far.requests.lock().unwrap().len(), 2);
+    drop(t);
+    bus.shutdown();
+    far.join();
+}
+
+#[tokio::test]
 async fn concurrent_calls_go_one_at_a_time_and_each_gets_its_own_answer() {
     let bus = FakeBus::new();
     let end = bus.plug(FakeDevice {

@@ -65,6 +65,17 @@ fn permission_advice() -> String {
     }
 }
 
+/// What else hides a terminal on this operating system.
+fn not_found_advice() -> String {
+    if cfg!(windows) {
+        "; a terminal without the WinUSB driver is invisible to Kassa (docs/OPERATOR.md)".into()
+    } else if cfg!(target_os = "macos") {
+        String::new()
+    } else {
+        format!("; without the udev rule {UDEV_RULE} a terminal is invisible to Kassa")
+    }
+}
+
 /// Why no USB link to the terminal could be made. Nothing was sent when this is returned.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UsbSetupError {
@@ -75,7 +86,7 @@ pub enum UsbSetupError {
     #[error("no permission to open the USB device {}: {}", list(.0), permission_advice())]
     NoPermission(Vec<DeviceLabel>),
     /// Nothing that could be the terminal is connected.
-    #[error("no N950 terminal found on USB{}: check that it is switched on, that the cable is a data cable (not charge-only) plugged into the terminal's USB-C port, and run `kassactl usb list`", .serial.as_ref().map(|s| format!(" with serial number {s}")).unwrap_or_default())]
+    #[error("no N950 terminal found on USB{}: check that it is switched on, that the cable is a data cable (not charge-only) plugged into the terminal's USB-C port, and run `kassactl usb list`{}", .serial.as_ref().map(|s| format!(" with serial number {s}")).unwrap_or_default(), not_found_advice())]
     NotFound {
         /// The serial number asked for, if any.
         serial: Option<String>,
