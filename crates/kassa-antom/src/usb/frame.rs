@@ -1,4 +1,5 @@
-//! The frame that carries one N950 message over the bulk endpoints (PROTOCOLS §2.2 [D]):
+//! The frame that carries one N950 message over the bulk endpoints (PROTOCOLS §2.2, the
+//! project's own decision):
 //!
 //! ```text
 //! "KS" | version u8 = 1 | kind u8 | seq u32 BE | header_len u32 BE | body_len u32 BE
