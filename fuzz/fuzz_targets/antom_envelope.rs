@@ -94,8 +94,17 @@ fn seal_and_open(selector: u8, plain: &[u8]) {
     };
     // Bare envelope for the POS key.
     let sealed = envelope::seal(profile, &k.pos_public, plain).expect("sealing works");
-    let opened = envelope::open(profile, &k.pos, &sealed.encrypt_header, sealed.body.as_bytes());
-    assert_eq!(opened.as_deref(), Ok(plain), "{profile:?}: seal → open is the identity");
+    let opened = envelope::open(
+        profile,
+        &k.pos,
+        &sealed.encrypt_header,
+        sealed.body.as_bytes(),
+    );
+    assert_eq!(
+        opened.as_deref(),
+        Ok(plain),
+        "{profile:?}: seal → open is the identity"
+    );
     // Whole message, terminal → POS, with the meta taken from the input as well.
     let text = String::from_utf8_lossy(plain);
     let mut parts = text.splitn(3, '\n');
@@ -107,7 +116,9 @@ fn seal_and_open(selector: u8, plain: &[u8]) {
     };
     let terminal = Codec::new(k.terminal.clone(), k.pos_public.clone(), profile);
     let pos = Codec::new(k.pos.clone(), k.terminal.public_key(), profile);
-    let m = terminal.seal(&meta, plain).expect("sealing a message works");
+    let m = terminal
+        .seal(&meta, plain)
+        .expect("sealing a message works");
     let got = pos.open(&meta, Some(&m.signature), Some(&m.encrypt), &m.body);
     assert_eq!(got.as_deref(), Ok(plain), "{profile:?}: Codec seal → open");
     // The sender cannot open its own message: the key was wrapped for the POS and the

@@ -18,7 +18,9 @@ fuzz_target!(|data: &[u8]| {
         "encode_value/decode_value must round-trip"
     );
     assert!(
-        encoded.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'%'),
+        encoded
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'%'),
         "an encoded value is header-safe: {encoded}"
     );
     let Ok(text) = std::str::from_utf8(data) else {
@@ -30,7 +32,9 @@ fuzz_target!(|data: &[u8]| {
         let again = SignatureHeader::parse(&h.to_header())
             .unwrap_or_else(|e| panic!("our own header {} does not parse: {e}", h.to_header()));
         assert_eq!(&again, h, "to_header/parse must round-trip");
-        let raw = params.get("signature").expect("a parsed header has a signature");
+        let raw = params
+            .get("signature")
+            .expect("a parsed header has a signature");
         assert_eq!(
             decode_value(raw, "signature").as_ref(),
             Ok(&h.signature),

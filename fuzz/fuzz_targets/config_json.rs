@@ -35,7 +35,10 @@ fn with_ledger(f: impl FnOnce(&Ledger)) {
         let mut slot = cell.borrow_mut();
         if slot.1.is_none() || slot.0 >= LEDGER_REUSE {
             let clock: Arc<dyn Clock> = Arc::new(ManualClock::at("2026-11-21T10:15:30.123+09:00"));
-            *slot = (0, Some(Ledger::open_in_memory(clock).expect("an in-memory ledger")));
+            *slot = (
+                0,
+                Some(Ledger::open_in_memory(clock).expect("an in-memory ledger")),
+            );
         }
         slot.0 += 1;
         if let Some(ledger) = &slot.1 {
@@ -55,7 +58,11 @@ fn holds_pem_private_key(v: &Value) -> bool {
 
 fn check_base(url: &str) {
     if let Ok(base) = check_base_url(url) {
-        assert_eq!(check_base_url(&base).as_deref(), Ok(base.as_str()), "not idempotent");
+        assert_eq!(
+            check_base_url(&base).as_deref(),
+            Ok(base.as_str()),
+            "not idempotent"
+        );
         assert!(!base.ends_with('/'), "{base}");
         let lower = base.to_ascii_lowercase();
         if let Some(rest) = lower.strip_prefix("http://") {
@@ -88,7 +95,11 @@ fuzz_target!(|data: &[u8]| {
         let verdict = c.validate().is_ok();
         let back: KiccConfig =
             serde_json::from_value(serde_json::to_value(&c).expect("serialises")).expect("reads");
-        assert_eq!(back.validate().is_ok(), verdict, "validation changed after a round trip");
+        assert_eq!(
+            back.validate().is_ok(),
+            verdict,
+            "validation changed after a round trip"
+        );
     }
     if let Ok(c) = serde_json::from_value::<IotPayConfig>(value.clone()) {
         assert_round_trip(&c, "IotPayConfig");
@@ -107,16 +118,29 @@ fuzz_target!(|data: &[u8]| {
         };
         match ledger.upsert_terminal(&row) {
             Ok(()) => {
-                assert!(!holds_pem_private_key(&value), "a PEM private key was stored");
-                let back = ledger.terminal("fuzz").expect("reads").expect("just stored");
-                assert!(json_eq(&back.config, &value), "stored {value}, read {}", back.config);
+                assert!(
+                    !holds_pem_private_key(&value),
+                    "a PEM private key was stored"
+                );
+                let back = ledger
+                    .terminal("fuzz")
+                    .expect("reads")
+                    .expect("just stored");
+                assert!(
+                    json_eq(&back.config, &value),
+                    "stored {value}, read {}",
+                    back.config
+                );
             }
             Err(LedgerError::SecretNotAllowed { .. }) => {}
             Err(e) => panic!("storing a terminal config failed: {e}"),
         }
         match ledger.set_setting("fuzz", &value) {
             Ok(()) => {
-                assert!(!holds_pem_private_key(&value), "a PEM private key was stored");
+                assert!(
+                    !holds_pem_private_key(&value),
+                    "a PEM private key was stored"
+                );
                 let back = ledger.setting("fuzz").expect("reads").expect("just stored");
                 assert!(json_eq(&back, &value), "stored {value}, read {back}");
             }

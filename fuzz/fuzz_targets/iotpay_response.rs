@@ -27,7 +27,9 @@ fn same_tree(a: &OrderedJson, b: &OrderedJson) -> bool {
         }
         (OrderedJson::Object(x), OrderedJson::Object(y)) => {
             x.len() == y.len()
-                && x.iter().zip(y).all(|((k, v), (l, w))| k == l && same_tree(v, w))
+                && x.iter()
+                    .zip(y)
+                    .all(|((k, v), (l, w))| k == l && same_tree(v, w))
         }
         _ => a == b,
     }
@@ -49,7 +51,11 @@ fuzz_target!(|data: &[u8]| {
             attach_sign(&mut signed, &key);
             assert_eq!(verify(&signed, &key), SignCheck::Valid, "our own signature");
             let other = Secret::new("OTHERKEY".to_string());
-            assert_eq!(verify(&signed, &other), SignCheck::Mismatch, "another key verified");
+            assert_eq!(
+                verify(&signed, &other),
+                SignCheck::Mismatch,
+                "another key verified"
+            );
             // The signature survives the trip through compact text, as on the wire.
             let wire = OrderedJson::Object(signed.clone()).to_compact();
             let received = OrderedJson::parse(&wire).expect("our own text parses");

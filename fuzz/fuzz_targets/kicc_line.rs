@@ -52,7 +52,10 @@ fn claimed(r: &ResponseData) -> Option<(RequestId, Money)> {
 }
 
 fn code_of(r: &ResponseData) -> &str {
-    r.result.as_ref().map(|x| x.result_code.as_str()).unwrap_or("")
+    r.result
+        .as_ref()
+        .map(|x| x.result_code.as_str())
+        .unwrap_or("")
 }
 
 /// The receipt and vendor data must not depend on card data Kassa never keeps.
@@ -72,15 +75,26 @@ fn check_response(r: &ResponseData) {
     // KICC's device only reports the BIN: the receipt shows its first six digits.
     assert_masked(receipt.masked_pan.as_deref(), 6, "kicc receipt");
     let clean = without_card_secrets(r);
-    assert_eq!(receipt, receipt_from(&clean), "card secrets changed the receipt");
+    assert_eq!(
+        receipt,
+        receipt_from(&clean),
+        "card secrets changed the receipt"
+    );
 
     // Asked about another request or amount: never an approval.
     let other_id = format!("{}X", r.request_id.as_deref().unwrap_or(""));
     assert!(approval_from(r, &other_id, Money::new(1, Currency::KRW)).is_err());
-    if let Some(claimed) = r.payment_amount.as_ref().and_then(kassa_kicc::map::krw_amount) {
+    if let Some(claimed) = r
+        .payment_amount
+        .as_ref()
+        .and_then(kassa_kicc::map::krw_amount)
+    {
         let more = Money::new(claimed.minor.wrapping_add(1), Currency::KRW);
         let id = r.request_id.as_deref().unwrap_or("");
-        assert!(approval_from(r, id, more).is_err(), "approved for another amount");
+        assert!(
+            approval_from(r, id, more).is_err(),
+            "approved for another amount"
+        );
     }
 
     let Some((id, amount)) = claimed(r) else {
@@ -92,7 +106,10 @@ fn check_response(r: &ResponseData) {
             assert!(success, "approved with code {:?}", code_of(r));
             assert_eq!(a.amount, amount);
             let again = approval_from(&clean, id.as_str(), amount).expect("same answer");
-            assert_eq!(a.vendor_data, again.vendor_data, "card secrets in vendor data");
+            assert_eq!(
+                a.vendor_data, again.vendor_data,
+                "card secrets in vendor data"
+            );
             assert_eq!(a.receipt, again.receipt);
         }
         Err(_) => assert!(!success, "a matching SUCCESS was not approved: {r:?}"),
@@ -163,7 +180,10 @@ fn check_frame(frame: &Frame, tracker: &mut EventTracker, card_read: &mut bool) 
     // Re-encoding: one line, reading back as the same frame.
     if let Ok(line) = encode_frame(frame) {
         assert_eq!(line.last(), Some(&b'\n'));
-        assert!(!line[..line.len() - 1].contains(&b'\n'), "one frame, one line");
+        assert!(
+            !line[..line.len() - 1].contains(&b'\n'),
+            "one frame, one line"
+        );
         let back: Frame = serde_json::from_slice(&line).expect("our own line parses");
         let (a, b) = (serde_json::to_value(frame), serde_json::to_value(&back));
         let (Ok(a), Ok(b)) = (a, b) else {
@@ -184,7 +204,10 @@ fn check_frame(frame: &Frame, tracker: &mut EventTracker, card_read: &mut bool) 
                         | EventCode::Cancelling
                 );
                 if *card_read {
-                    assert!(!tracker.can_cancel(), "cancel offered after the card was read");
+                    assert!(
+                        !tracker.can_cancel(),
+                        "cancel offered after the card was read"
+                    );
                 }
             }
         }
@@ -230,10 +253,17 @@ fuzz_target!(|data: &[u8]| {
                 Ok(()) => {
                     assert!(buf.len() <= limit, "line of {} over {limit}", buf.len());
                     assert!(!buf.contains(&b'\n'));
-                    assert!(!buf.iter().all(u8::is_ascii_whitespace), "blank lines are skipped");
+                    assert!(
+                        !buf.iter().all(u8::is_ascii_whitespace),
+                        "blank lines are skipped"
+                    );
                 }
                 Err(LineError::TooLong) => {
-                    assert!(buf.len() <= limit, "buffered {} past the limit {limit}", buf.len());
+                    assert!(
+                        buf.len() <= limit,
+                        "buffered {} past the limit {limit}",
+                        buf.len()
+                    );
                     break;
                 }
                 Err(_) => break,

@@ -4,11 +4,13 @@
 //! the real driver verifies it with `Codec::open`, parses the wire struct and maps it with its
 //! money rules (`diagnose`, `pay`, `inquire_payment`, `refund`, `inquire_refund`).
 //!
-//! Input: byte 0 picks the call, byte 1 the settings and an optional forgery (body byte
-//! flipped, no signature, signed with the wrong key, no Response-Time), the rest is the
-//! answer's plaintext. Real RSA makes each run cost a few milliseconds.
+//! Input: byte 0 picks the call, byte 1 the settings, an optional forgery (body byte
+//! flipped, no signature, signed with the wrong key, no Response-Time) and the signed
+//! Response-Time (fresh, or dated too early or too late for the request: a replay), the rest
+//! is the answer's plaintext. Real RSA makes each run cost a few milliseconds.
 //!
-//! Invariants: no panic; a forged answer is never approved or declined, only unknown; an
+//! Invariants: no panic; a forged or stale answer is never approved or declined, only
+//! unknown (a forgery as a bad signature); an
 //! approval means the answer said `S`/`SUCCESS` about this request id and this amount and
 //! currency; a decline means it said `F`; a settled inquiry means its status said so about this
 //! request and amount; a ready diagnosis means the global and network checks said `Y`; a
@@ -33,7 +35,14 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 const CLIENT_ID: &str = "N950SN0001";
-const RESPONSE_TIME: &str = "2026-11-21T10:15:41.007+09:00";
+/// Response times the fake terminal signs: two fresh ones (the same instant in two offsets),
+/// one too early and one too late for the request sent at 10:15:30.123+09:00.
+const RESPONSE_TIMES: [&str; 4] = [
+    "2026-11-21T10:15:41.007+09:00",
+    "2026-11-21T01:15:41.007Z",
+    "2026-11-21T10:10:29.000+09:00",
+    "2026-11-21T10:25:00.000+09:00",
+];
 const PAY_ID: &str = "KS20261121A0001";
 const REFUND_ID: &str = "KR20261121A0001";
 const PAYMENT_ID: &str = "2026112119074101000000001";
@@ -53,6 +62,7 @@ enum Forgery {
 struct Script {
     plaintext: Vec<u8>,
     forgery: Option<Forgery>,
+    time: &'static str,
     sent: usize,
 }
 
@@ -78,11 +88,12 @@ impl Transport for FakeTerminal {
         let mut script = self.script.lock().unwrap_or_else(|p| p.into_inner());
         script.sent += 1;
         let forgery = script.forgery.unwrap_or(Forgery::None);
+        let time = script.time;
         let meta = MessageMeta {
             method: "POST",
             path: &request.path,
             client_id: &request.client_id,
-            time: RESPONSE_TIME,
+            time,
         };
         let signer = if forgery == Forgery::WrongKey {
             &self.impostor
@@ -101,7 +112,7 @@ impl Transport for FakeTerminal {
             headers.push((header::SIGNATURE.to_string(), m.signature));
         }
         if forgery != Forgery::NoTime {
-            headers.push((header::RESPONSE_TIME.to_string(), RESPONSE_TIME.to_string()));
+            headers.push((header::RESPONSE_TIME.to_string(), time.to_string()));
         }
         Ok(InboundResponse {
             status: 200,
@@ -198,8 +209,14 @@ impl Said {
     }
 }
 
-fn is_forged(reason: &UnknownReason) -> bool {
-    matches!(reason, UnknownReason::BadSignature(_))
+/// The reason an untrusted answer must carry: a bad signature for a forgery, a mismatch
+/// for a genuine but stale answer.
+fn names_it(reason: &UnknownReason, signature_forged: bool) -> bool {
+    if signature_forged {
+        matches!(reason, UnknownReason::BadSignature(_))
+    } else {
+        matches!(reason, UnknownReason::Mismatch(_))
+    }
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -212,7 +229,7 @@ fuzz_target!(|data: &[u8]| {
     let partial = flags & 0x20 != 0;
     let forgery = match flags & 0x07 {
         0..=2 => Forgery::None,
-        3 => Forgery::FlipBodyByte(usize::from(flags >> 6) * 7 + plaintext.len()),
+        3 => Forgery::FlipBodyByte(plaintext.len() * 7),
         4 => Forgery::NoSignature,
         5 => Forgery::WrongKey,
         6 => Forgery::NoTime,
@@ -224,12 +241,15 @@ fuzz_target!(|data: &[u8]| {
         *s = Script {
             plaintext: plaintext.to_vec(),
             forgery: Some(forgery),
+            time: RESPONSE_TIMES[usize::from(flags >> 6)],
             sent: 0,
         };
     }
     let driver = &rig.drivers[usize::from(customer_mode) * 2 + usize::from(ecb)];
     let said = Said(serde_json::from_slice(plaintext).unwrap_or(Value::Null));
-    let forged = forgery != Forgery::None;
+    // What the driver must not trust: a forgery, or a genuine answer dated for another time.
+    let forged = forgery != Forgery::None || flags >> 6 >= 2;
+    let signature_forged = forgery != Forgery::None;
     let paid = krw(12500);
     let payment = PaymentRef {
         request_id: id(PAY_ID),
@@ -254,7 +274,10 @@ fuzz_target!(|data: &[u8]| {
                     assert_eq!(said.text(&["networkStatus"]).map(str::trim), Some("Y"));
                 }
             }
-            Err(e) => assert!(!matches!(e, kassa_core::RequestError::Unsupported(_)), "{e:?}"),
+            Err(e) => assert!(
+                !matches!(e, kassa_core::RequestError::Unsupported(_)),
+                "{e:?}"
+            ),
         },
         1 => {
             let req = PayRequest {
@@ -272,7 +295,10 @@ fuzz_target!(|data: &[u8]| {
                 PayOutcome::Approved(a) => {
                     assert!(!forged, "a forged answer was approved");
                     assert!(said.success(), "approved without S/SUCCESS");
-                    assert!(said.echo_ok("paymentRequestId", PAY_ID), "approved for another id");
+                    assert!(
+                        said.echo_ok("paymentRequestId", PAY_ID),
+                        "approved for another id"
+                    );
                     assert_ne!(said.amount_matches("paymentAmount", paid), Some(false));
                     assert_eq!(a.amount, paid);
                     assert!(!a.terminal_payment_id.trim().is_empty());
@@ -281,11 +307,17 @@ fuzz_target!(|data: &[u8]| {
                 PayOutcome::Declined(_) => {
                     assert!(!forged, "a forged answer was declined");
                     assert_eq!(said.status(), Some("F"), "declined without F");
-                    assert!(said.echo_ok("paymentRequestId", PAY_ID), "declined for another id");
+                    assert!(
+                        said.echo_ok("paymentRequestId", PAY_ID),
+                        "declined for another id"
+                    );
                 }
                 PayOutcome::Unknown { reason } => {
                     if forged {
-                        assert!(is_forged(reason), "forgery not named: {reason:?}");
+                        assert!(
+                            names_it(reason, signature_forged),
+                            "forgery not named: {reason:?}"
+                        );
                     }
                 }
             }
@@ -325,7 +357,10 @@ fuzz_target!(|data: &[u8]| {
                     }
                 }
                 Err(InquiryError::Untrustworthy(reason)) if forged => {
-                    assert!(is_forged(&reason), "forgery not named: {reason:?}")
+                    assert!(
+                        names_it(&reason, signature_forged),
+                        "forgery not named: {reason:?}"
+                    )
                 }
                 Err(e) => assert!(!forged, "forgery reported as {e:?}"),
             }
@@ -341,7 +376,10 @@ fuzz_target!(|data: &[u8]| {
                 assert!(!forged, "a forged refund answer was approved");
                 assert!(said.success());
                 assert!(said.echo_ok("refundRequestId", REFUND_ID));
-                assert_ne!(said.amount_matches("refundAmount", refund.amount), Some(false));
+                assert_ne!(
+                    said.amount_matches("refundAmount", refund.amount),
+                    Some(false)
+                );
                 assert_eq!(a.amount, refund.amount);
                 assert!(!a.terminal_refund_id.trim().is_empty());
             }
@@ -352,7 +390,10 @@ fuzz_target!(|data: &[u8]| {
             }
             Ok(RefundOutcome::Unknown { reason, .. }) => {
                 if forged {
-                    assert!(is_forged(&reason), "forgery not named: {reason:?}");
+                    assert!(
+                        names_it(&reason, signature_forged),
+                        "forgery not named: {reason:?}"
+                    );
                 }
             }
         },
@@ -397,7 +438,10 @@ fuzz_target!(|data: &[u8]| {
                     }
                 }
                 Err(InquiryError::Untrustworthy(reason)) if forged => {
-                    assert!(is_forged(&reason), "forgery not named: {reason:?}")
+                    assert!(
+                        names_it(&reason, signature_forged),
+                        "forgery not named: {reason:?}"
+                    )
                 }
                 Err(e) => assert!(!forged, "forgery reported as {e:?}"),
             }

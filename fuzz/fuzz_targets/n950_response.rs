@@ -11,8 +11,8 @@
 use kassa_antom::codes::{classify, CallClass, ResultCode, ResultStatus};
 use kassa_antom::receipt::{card_receipt, mask_pan};
 use kassa_antom::wire::{
-    DiagnosisResponse, InquiryPaymentResponse, InquiryRefundResponse, PayResponse,
-    PaymentReceipt, RefundResponse, ResultInfo,
+    DiagnosisResponse, InquiryPaymentResponse, InquiryRefundResponse, PayResponse, PaymentReceipt,
+    RefundResponse, ResultInfo,
 };
 use kassa_fuzz::{assert_masked, assert_round_trip, visible_digits};
 use libfuzzer_sys::fuzz_target;
@@ -27,11 +27,20 @@ fn check_result(r: &ResultInfo) {
     }
     // Codes keep their text whatever it is.
     assert_eq!(ResultCode::from(r.result_code.as_str()), r.result_code);
-    assert_eq!(ResultStatus::from(r.result_status.as_str()), r.result_status);
+    assert_eq!(
+        ResultStatus::from(r.result_status.as_str()),
+        r.result_status
+    );
 }
 
 /// Keys that a terminal might put into a receipt copy and that must never matter.
-const NEVER_READ: &[&str] = &["expiryDate", "expireDate", "cardExpiry", "track2", "track2Data"];
+const NEVER_READ: &[&str] = &[
+    "expiryDate",
+    "expireDate",
+    "cardExpiry",
+    "track2",
+    "track2Data",
+];
 
 /// The copy re-written through `serde_json::Value`, with the never-read keys removed when
 /// `strip` is set; text that is not a JSON object stays as it is.
@@ -70,7 +79,11 @@ fuzz_target!(|data: &[u8]| {
             visible_digits(&masked) <= 4,
             "mask_pan({text:?}) = {masked:?} shows more than four digits"
         );
-        assert_eq!(masked.chars().count(), text.chars().count(), "masking keeps the length");
+        assert_eq!(
+            masked.chars().count(),
+            text.chars().count(),
+            "masking keeps the length"
+        );
     }
     if let Ok(r) = serde_json::from_slice::<DiagnosisResponse>(data) {
         check_result(&r.result);

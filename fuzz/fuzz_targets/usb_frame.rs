@@ -35,8 +35,15 @@ fn check_parse(input: &[u8]) -> Option<Frame> {
             Some(frame)
         }
         Err(FrameError::Incomplete { needed }) => {
-            assert!(needed > input.len(), "asks for {needed} while holding {}", input.len());
-            assert!(needed <= MAX_FRAME, "asks for {needed}, beyond one maximal frame");
+            assert!(
+                needed > input.len(),
+                "asks for {needed} while holding {}",
+                input.len()
+            );
+            assert!(
+                needed <= MAX_FRAME,
+                "asks for {needed}, beyond one maximal frame"
+            );
             None
         }
         Err(_) => None,
@@ -71,7 +78,11 @@ fn crc32fast_hash(bytes: &[u8]) -> u32 {
     for &b in bytes {
         crc ^= u32::from(b);
         for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -131,7 +142,10 @@ fuzz_target!(|data: &[u8]| {
                 pieces.push(piece);
                 drain(&mut pieces, &mut piecewise);
             }
-            assert_eq!(at_once, piecewise, "cutting the stream into {size}-byte reads changed it");
+            assert_eq!(
+                at_once, piecewise,
+                "cutting the stream into {size}-byte reads changed it"
+            );
             for f in &at_once {
                 assert!(matches!(
                     f.kind,

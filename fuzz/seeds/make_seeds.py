@@ -163,6 +163,16 @@ def main():
     write("iotpay_response", "approved", compact(paid))
     write("iotpay_response", "refused", compact({"retCode": "FAIL", "retMsg": "signature fail"}))
     write("iotpay_extra", "approved", approved_extra)
+    # Driver runs: flags (bit 0 inquiry first, bit 1/2 sign answer 1/2, bit 3 HTTP 500), answers split by 0xFF.
+    refused = compact({"retCode": "FAIL", "retMsg": "signature fail"}).encode()
+    no_order = compact({"retCode": "SUCCESS", "resCode": "FAIL", "retMsg": "order not exist"}).encode()
+    write("iotpay_driver", "pay_declined_signed", b"\x02" + sample_text.encode())
+    write("iotpay_driver", "pay_approved_signed", b"\x02" + compact(paid).encode())
+    write("iotpay_driver", "pay_vendor_sign_then_query", b"\x04" + sample_text.encode() + b"\xff" + compact(paid).encode())
+    write("iotpay_driver", "two_unverified_agree", b"\x01" + compact(paid).encode() + b"\xff" + compact(paid).encode())
+    write("iotpay_driver", "query_not_found", b"\x03" + no_order)
+    write("iotpay_driver", "pay_refused_signed", b"\x02" + refused)
+    write("iotpay_driver", "pay_http_500", b"\x0a" + compact(paid).encode())
     write("iotpay_extra", "declined", sample["payOrder"]["extra"])
     write("iotpay_extra", "full_pan", '{"cardNum":"4111 1111 1111 1111","expireDate":"2912","authNum":123456}')
 

@@ -86,8 +86,7 @@ pub fn json_eq(a: &Value, b: &Value) -> bool {
         }
         (Value::Object(x), Value::Object(y)) => {
             x.len() == y.len()
-                && x
-                    .iter()
+                && x.iter()
                     .all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
         }
         _ => a == b,
@@ -144,7 +143,10 @@ pub mod iotpay {
         let receipt = card_receipt_from_extra(Some(extra));
         assert_masked(receipt.masked_pan.as_deref(), 4, "iotpay receipt");
         let shown = serde_json::to_string(&receipt).expect("a receipt serialises");
-        assert!(!shown.contains("expireDate"), "expireDate reached the receipt: {shown}");
+        assert!(
+            !shown.contains("expireDate"),
+            "expireDate reached the receipt: {shown}"
+        );
         let Some(canonical) = rewrite(extra, None) else {
             return;
         };
@@ -157,7 +159,11 @@ pub mod iotpay {
                 base,
                 "expireDate {expiry:?} changed the receipt"
             );
-            assert_eq!(receipt_text(Some(&with)), base_text, "expireDate changed the text");
+            assert_eq!(
+                receipt_text(Some(&with)),
+                base_text,
+                "expireDate changed the text"
+            );
         }
     }
 
@@ -168,6 +174,10 @@ pub mod iotpay {
             visible_digits(&masked) <= 4,
             "mask_pan({text:?}) = {masked:?} shows more than four digits"
         );
-        assert_eq!(masked.chars().count(), text.chars().count(), "masking keeps the length");
+        assert_eq!(
+            masked.chars().count(),
+            text.chars().count(),
+            "masking keeps the length"
+        );
     }
 }
