@@ -6,7 +6,7 @@ use super::answers::{
     approved_extra, business_fail, corrupts_sign, order_answer, refused, signed_text, unpaid_extra,
     CANCELLED_TEXT, DECLINED_TEXT,
 };
-use super::store::{Behaviour, SimOrder, Store};
+use super::store::{Behaviour, SimOrder, Store, DEFAULT_HOLD};
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, State};
 use axum::http::{header, StatusCode};
@@ -56,6 +56,10 @@ impl SimConfig {
 struct Shared {
     cfg: SimConfig,
     store: Store,
+    /// The last `create_order` answer as sent (for `replay-previous`).
+    last_create: std::sync::Mutex<Option<String>>,
+    /// Every call is answered HTTP 503 (the cloud is down for maintenance).
+    unavailable: std::sync::atomic::AtomicBool,
     seq: AtomicU64,
     shutdown: watch::Receiver<bool>,
 }
@@ -89,6 +93,8 @@ impl IotPaySim {
         let shared = Arc::new(Shared {
             cfg,
             store: Store::default(),
+            last_create: std::sync::Mutex::new(None),
+            unavailable: std::sync::atomic::AtomicBool::new(false),
             seq: AtomicU64::new(0),
             shutdown: rx.clone(),
         });
@@ -139,6 +145,12 @@ impl IotPaySim {
         self.shared.store.get(mch_order_no)
     }
 
+    /// Makes every call answer HTTP 503 (`true`), as a cloud down for maintenance does: the
+    /// terminal's diagnosis then reports it not ready.
+    pub fn set_unavailable(&self, down: bool) {
+        self.shared.unavailable.store(down, Ordering::SeqCst);
+    }
+
     /// How many orders are paid (status 2 or 3).
     pub fn paid_count(&self) -> usize {
         self.orders().iter().filter(|o| o.is_paid()).count()
@@ -157,6 +169,24 @@ fn now_ms() -> i64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
+}
+
+/// An answer that breaks off: the headers promise more body than is sent, so the client's
+/// read fails as on a connection reset.
+fn cut_off() -> Response {
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "application/json;charset=UTF-8"),
+            (header::CONTENT_LENGTH, "4096"),
+        ],
+        "{\"retCode\":",
+    )
+        .into_response()
+}
+
+fn maintenance() -> Response {
+    (StatusCode::SERVICE_UNAVAILABLE, "down for maintenance").into_response()
 }
 
 fn json_text(text: String) -> Response {
@@ -262,6 +292,9 @@ async fn create_order(
     State(s): State<Arc<Shared>>,
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> Response {
+    if s.unavailable.load(Ordering::SeqCst) {
+        return maintenance();
+    }
     let params = match s.read_params(form) {
         Ok(p) => p,
         Err(answer) => return *answer,
@@ -275,6 +308,14 @@ async fn create_order(
     }
     let n = s.seq.fetch_add(1, Ordering::SeqCst);
     let behaviour = s.store.next_behaviour();
+    match behaviour {
+        Behaviour::Busy => {
+            let busy = "the PAX terminal is busy with another transaction";
+            return s.answer(&refused(busy), false);
+        }
+        Behaviour::ResetBeforeCharge => return cut_off(),
+        _ => {}
+    }
     let now = now_ms();
     let order = SimOrder {
         pay_order_id: format!("CP{now}{n:06}"),
@@ -309,21 +350,56 @@ async fn create_order(
             settle(2, approved_extra(n), p.amount);
             Duration::from_millis(*hold_ms)
         }
+        Behaviour::Hang => DEFAULT_HOLD,
         _ => s.cfg.terminal_wait,
     };
     if !s.wait(hold).await {
         return (StatusCode::SERVICE_UNAVAILABLE, "shutting down").into_response();
     }
     let done = match behaviour {
-        Behaviour::Approve | Behaviour::BadSignature => settle(2, approved_extra(n), p.amount),
+        Behaviour::Approve
+        | Behaviour::BadSignature
+        | Behaviour::ResetAfterCharge
+        | Behaviour::GarbageBody
+        | Behaviour::TruncatedBody
+        | Behaviour::TamperedBody
+        | Behaviour::ReplayPrevious => settle(2, approved_extra(n), p.amount),
         Behaviour::WrongAmount => settle(2, approved_extra(n), p.amount + 100),
+        Behaviour::WrongCurrency => s.store.update(&p.mch_order_no, |o| {
+            o.status = 2;
+            o.extra = Some(approved_extra(n));
+            o.currency = if o.currency == "USD" { "EUR" } else { "USD" }.into();
+            o.updated_ms = now_ms();
+        }),
         Behaviour::Decline => settle(9, unpaid_extra(n, DECLINED_TEXT), p.amount),
         Behaviour::Cancel => settle(4, unpaid_extra(n, CANCELLED_TEXT), p.amount),
-        Behaviour::Timeout { .. } | Behaviour::StuckPaying => s.store.get(&p.mch_order_no),
+        Behaviour::Timeout { .. }
+        | Behaviour::StuckPaying
+        | Behaviour::Hang
+        | Behaviour::InProgress
+        | Behaviour::Busy
+        | Behaviour::ResetBeforeCharge => s.store.get(&p.mch_order_no),
     };
-    match done {
-        Some(o) => s.answer(&order_answer(&o, &s.cfg.mch_id), corrupts_sign(&o)),
-        None => s.answer(&business_fail("order vanished"), false),
+    let Some(o) = done else {
+        return s.answer(&business_fail("order vanished"), false);
+    };
+    let text = signed_text(
+        &order_answer(&o, &s.cfg.mch_id),
+        Some(&s.cfg.key),
+        corrupts_sign(&o),
+    );
+    let previous = s
+        .last_create
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .replace(text.clone());
+    match behaviour {
+        Behaviour::ResetAfterCharge => cut_off(),
+        Behaviour::GarbageBody => json_text("<html><body>502 Bad Gateway</body></html>".into()),
+        Behaviour::TruncatedBody => json_text(text.chars().take(text.len() / 2).collect()),
+        Behaviour::TamperedBody => json_text(text.replacen("\"status\":2", "\"status\":9", 1)),
+        Behaviour::ReplayPrevious => json_text(previous.unwrap_or(text)),
+        _ => json_text(text),
     }
 }
 
@@ -331,6 +407,9 @@ async fn query_order(
     State(s): State<Arc<Shared>>,
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> Response {
+    if s.unavailable.load(Ordering::SeqCst) {
+        return maintenance();
+    }
     let params = match s.read_params(form) {
         Ok(p) => p,
         Err(answer) => return *answer,
@@ -339,6 +418,14 @@ async fn query_order(
         Ok(p) => p,
         Err(e) => return s.answer(&refused(&format!("invalid parameters: {e}")), false),
     };
+    // An order answered "in progress" has been completed on the terminal meanwhile.
+    s.store.update(&p.mch_order_no, |o| {
+        if o.behaviour == Behaviour::InProgress && o.status == 1 {
+            o.status = 2;
+            o.extra = Some(approved_extra(0));
+            o.updated_ms = now_ms();
+        }
+    });
     match s.store.get(&p.mch_order_no) {
         Some(o) => s.answer(&order_answer(&o, &s.cfg.mch_id), corrupts_sign(&o)),
         None => s.answer(&business_fail("order not found"), false),

@@ -31,13 +31,37 @@ pub enum Behaviour {
     BadSignature,
     /// Paid, but for 100 minor units more than asked; every answer says so.
     WrongAmount,
+    /// Refused at once (`retCode` FAIL): the PAX terminal is busy; no order is created.
+    Busy,
+    /// The connection is cut before the order reaches the terminal: no order is created and
+    /// the answer breaks off.
+    ResetBeforeCharge,
+    /// Paid, then the answer breaks off.
+    ResetAfterCharge,
+    /// The order stays at status 1 and the answer never comes.
+    Hang,
+    /// Answered at once with status 1 (paying); the terminal completes it (status 2) by the
+    /// time the first `query_order` arrives.
+    InProgress,
+    /// Paid, but the answer is an HTML error page, not JSON.
+    GarbageBody,
+    /// Paid, but only the first half of the signed answer arrives.
+    TruncatedBody,
+    /// Paid, but the answer's status was changed to 9 after signing (queries are intact).
+    TamperedBody,
+    /// Paid, but every answer reports another currency.
+    WrongCurrency,
+    /// Paid, but the answer is the previous `create_order` answer (another order), as sent.
+    ReplayPrevious,
 }
 
 impl FromStr for Behaviour {
     type Err = String;
 
     /// `approve`, `decline`, `cancel`, `timeout` or `timeout:SECONDS`, `stuck-paying`,
-    /// `bad-signature`, `wrong-amount`.
+    /// `bad-signature`, `wrong-amount`, `busy`, `reset-before-charge`, `reset-after-charge`,
+    /// `hang`, `in-progress`, `garbage-body`, `truncated-body`, `tampered-body`,
+    /// `wrong-currency`, `replay-previous`.
     fn from_str(s: &str) -> Result<Behaviour, String> {
         let (name, arg) = match s.split_once(':') {
             Some((n, a)) => (n, Some(a)),
@@ -58,9 +82,19 @@ impl FromStr for Behaviour {
             ("stuck-paying", None) => Behaviour::StuckPaying,
             ("bad-signature", None) => Behaviour::BadSignature,
             ("wrong-amount", None) => Behaviour::WrongAmount,
+            ("busy", None) => Behaviour::Busy,
+            ("reset-before-charge", None) => Behaviour::ResetBeforeCharge,
+            ("reset-after-charge", None) => Behaviour::ResetAfterCharge,
+            ("hang", None) => Behaviour::Hang,
+            ("in-progress", None) => Behaviour::InProgress,
+            ("garbage-body", None) => Behaviour::GarbageBody,
+            ("truncated-body", None) => Behaviour::TruncatedBody,
+            ("tampered-body", None) => Behaviour::TamperedBody,
+            ("wrong-currency", None) => Behaviour::WrongCurrency,
+            ("replay-previous", None) => Behaviour::ReplayPrevious,
             _ => {
                 return Err(format!(
-                    "unknown behaviour {s:?}: use approve, decline, cancel, timeout[:SECONDS], stuck-paying, bad-signature or wrong-amount"
+                    "unknown behaviour {s:?}: use approve, decline, cancel, timeout[:SECONDS], stuck-paying, bad-signature, wrong-amount, busy, reset-before-charge, reset-after-charge, hang, in-progress, garbage-body, truncated-body, tampered-body, wrong-currency or replay-previous"
                 ))
             }
         };
@@ -79,7 +113,7 @@ pub struct SimOrder {
     pub amount: i64,
     /// The amount the terminal charged (differs only under `wrong-amount`).
     pub charged_amount: i64,
-    /// Currency code as sent.
+    /// Currency code as the cloud reports it (as sent, except under `wrong-currency`).
     pub currency: String,
     /// `payOrder.status`.
     pub status: i64,
@@ -186,6 +220,10 @@ mod tests {
         );
         assert!("timeout:x".parse::<Behaviour>().is_err());
         assert!("explode".parse::<Behaviour>().is_err());
+        assert_eq!(
+            "replay-previous".parse::<Behaviour>().unwrap(),
+            Behaviour::ReplayPrevious
+        );
         let b: Behaviour = serde_json::from_str(r#"{"kind":"timeout","hold_ms":250}"#).unwrap();
         assert_eq!(b, Behaviour::Timeout { hold_ms: 250 });
         assert_eq!(
