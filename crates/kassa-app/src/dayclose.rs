@@ -4,21 +4,23 @@
 //! the `day_close` setting and audited with its figures.
 //!
 //! Sales count payments approved since the last close; refunds count refunds that succeeded
-//! since then. Refunds are looked up on orders of the last [`REFUND_LOOKBACK_DAYS`] days before
-//! the period, which covers refunds of earlier sales without reading the whole ledger.
+//! since then, whenever their sale was. Both are read with
+//! [`kassa_ledger::Ledger::settled_between`] (through an index on when attempts ended), so a
+//! report reads one period's attempts, not every recent order.
 
 use crate::accounts::{Operator, Permission};
 use crate::error::{AppError, AppResult};
 use crate::Service;
 use chrono::{DateTime, FixedOffset};
 use kassa_core::{AttemptState, Currency, Money};
-use kassa_ledger::{Attempt, AttemptKind, OrderFilter};
+use kassa_ledger::{Attempt, AttemptKind};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Setting that records the last close.
 const DAY_CLOSE_KEY: &str = "day_close";
-/// How far before the period refunds are looked for.
+/// How far before a past day refunds are looked for by the printed day report
+/// (`reports.rs`); the open period's report finds every refund that ended in it.
 pub const REFUND_LOOKBACK_DAYS: i64 = 60;
 
 /// A count and a sum.
@@ -163,11 +165,7 @@ impl Service {
                 (None, _) => false,
             }
         };
-        let from = start.map(|s| (s - chrono::Duration::days(REFUND_LOOKBACK_DAYS)).to_rfc3339());
-        let orders = self.ledger.list_orders(&OrderFilter {
-            from,
-            ..OrderFilter::default()
-        })?;
+        let settled = self.ledger.settled_between(start, now)?;
 
         let mut sales = Tally::zero(currency);
         let mut refunds = Tally::zero(currency);
@@ -184,54 +182,53 @@ impl Service {
                 })
                 .clone()
         };
-        for summary in &orders {
-            for a in self.ledger.attempts_for_order(&summary.id)? {
-                if a.amount.currency != currency {
-                    continue;
+        for s in &settled {
+            let a = &s.attempt;
+            if a.amount.currency != currency {
+                continue;
+            }
+            match (a.kind, a.state) {
+                (AttemptKind::Payment, AttemptState::Succeeded) => {
+                    let Some(p) = &s.payment else {
+                        continue;
+                    };
+                    if !in_period(Some(&p.paid_at)) {
+                        continue;
+                    }
+                    sales.add(p.amount);
+                    let mut t = terminal_entry(&mut by_terminal, &p.terminal);
+                    t.sales.add(p.amount);
+                    by_terminal.insert(p.terminal.clone(), t);
+                    let tender = match p.receipt.card_brand.as_deref().map(str::trim) {
+                        Some(b) if !b.is_empty() => b.to_uppercase(),
+                        _ if p.vendor_data.get("confirmed_by").is_some() => {
+                            "Confirmed by manager".to_string()
+                        }
+                        _ => "Card".to_string(),
+                    };
+                    by_tender
+                        .entry(tender)
+                        .or_insert_with(|| Tally::zero(currency))
+                        .add(p.amount);
+                    if s.order_tax.currency == currency {
+                        tax.minor = tax.minor.saturating_add(s.order_tax.minor);
+                    }
                 }
-                match (a.kind, a.state) {
-                    (AttemptKind::Payment, AttemptState::Succeeded) => {
-                        let Some(p) = self.ledger.payment(&a.request_id)? else {
-                            continue;
-                        };
-                        if !in_period(Some(&p.paid_at)) {
-                            continue;
-                        }
-                        sales.add(p.amount);
-                        let mut t = terminal_entry(&mut by_terminal, &p.terminal);
-                        t.sales.add(p.amount);
-                        by_terminal.insert(p.terminal.clone(), t);
-                        let tender = match p.receipt.card_brand.as_deref().map(str::trim) {
-                            Some(b) if !b.is_empty() => b.to_uppercase(),
-                            _ if p.vendor_data.get("confirmed_by").is_some() => {
-                                "Confirmed by manager".to_string()
-                            }
-                            _ => "Card".to_string(),
-                        };
-                        by_tender
-                            .entry(tender)
-                            .or_insert_with(|| Tally::zero(currency))
-                            .add(p.amount);
-                        if let Some(o) = self.ledger.order(&a.order_id)? {
-                            tax.minor = tax.minor.saturating_add(o.totals.tax.minor);
-                        }
+                (AttemptKind::Refund, AttemptState::Succeeded) => {
+                    if !in_period(Some(&a.updated_at)) {
+                        continue;
                     }
-                    (AttemptKind::Refund, AttemptState::Succeeded) => {
-                        if !in_period(Some(&a.updated_at)) {
-                            continue;
-                        }
-                        refunds.add(a.amount);
-                        let mut t = terminal_entry(&mut by_terminal, &a.terminal);
-                        t.refunds.add(a.amount);
-                        by_terminal.insert(a.terminal.clone(), t);
-                    }
-                    (AttemptKind::Payment, AttemptState::Failed | AttemptState::Refused)
-                        if in_period(Some(&a.updated_at)) =>
-                    {
-                        declined += 1;
-                    }
-                    _ => {}
+                    refunds.add(a.amount);
+                    let mut t = terminal_entry(&mut by_terminal, &a.terminal);
+                    t.refunds.add(a.amount);
+                    by_terminal.insert(a.terminal.clone(), t);
                 }
+                (AttemptKind::Payment, AttemptState::Failed | AttemptState::Refused)
+                    if in_period(Some(&a.updated_at)) =>
+                {
+                    declined += 1;
+                }
+                _ => {}
             }
         }
         let unresolved: Vec<OpenAttempt> = self

@@ -342,6 +342,16 @@ pub(crate) fn refunds_of(conn: &Connection, payment_request_id: &str) -> Result<
     )
 }
 
+/// Final attempts whose `updated_at` text lies in `[lo, hi]`, oldest first (through the
+/// index of schema version 5).
+pub(crate) fn updated_between(conn: &Connection, lo: &str, hi: &str) -> Result<Vec<Attempt>> {
+    select(
+        conn,
+        "updated_at >= ?1 AND updated_at <= ?2 AND state IN ('succeeded', 'failed', 'refused')",
+        [lo, hi],
+    )
+}
+
 /// Non-final attempts that use the terminal `name`.
 pub(crate) fn open_on_terminal(conn: &Connection, name: &str) -> Result<Vec<Attempt>> {
     select(

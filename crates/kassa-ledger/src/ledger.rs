@@ -2,6 +2,7 @@
 //! write is one IMMEDIATE transaction) and, for files, a separate read-only connection that
 //! WAL lets read while a write is in progress.
 
+use crate::activity::{self, Settled};
 use crate::attempts::{self, Attempt, AttemptKind, JournalEntry, NewPaymentAttempt, NewRow};
 use crate::audit::{self, AuditEntry};
 use crate::audit_chain::{self, AuditVerification};
@@ -15,6 +16,7 @@ use crate::schema;
 use crate::settings;
 use crate::terminals::{self, TerminalRow};
 use crate::transition::{self, Transition};
+use chrono::{DateTime, FixedOffset};
 use kassa_core::{AttemptState, Clock, Money};
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use serde_json::Value;
@@ -235,6 +237,18 @@ impl Ledger {
     /// payment id.
     pub fn payment(&self, key: &str) -> Result<Option<Payment>> {
         self.read(|c| payments::find(c, key))
+    }
+
+    /// Payments and refunds that reached a final state (succeeded, failed, refused) after
+    /// `from` (from the beginning when `None`) and up to `to`, oldest first, each with its
+    /// payment row (succeeded payments) and its order's tax: what a Z report counts, read
+    /// through an index on when attempts last changed.
+    pub fn settled_between(
+        &self,
+        from: Option<DateTime<FixedOffset>>,
+        to: DateTime<FixedOffset>,
+    ) -> Result<Vec<Settled>> {
+        self.read(|c| activity::settled_between(c, from, to))
     }
 
     /// What may still be refunded of a payment: paid − refunds succeeded − refunds not final.

@@ -19,6 +19,7 @@
 //! (the print queue); `schema`
 //! applies them in order.
 
+mod activity;
 mod attempts;
 mod audit;
 mod audit_chain;
@@ -36,6 +37,7 @@ mod settings;
 mod terminals;
 mod transition;
 
+pub use activity::Settled;
 pub use attempts::{Attempt, AttemptKind, JournalEntry, NewPaymentAttempt};
 pub use audit::AuditEntry;
 pub use audit_chain::{AuditBreak, AuditFault, AuditVerification};
