@@ -52,6 +52,7 @@ pub fn run(args: Args) -> Result<(), tauri::Error> {
             session::sign_out,
             session::current_operator,
             session::kiosk_exit,
+            session::ui_ready,
             manage::orders,
             manage::order_detail,
             manage::refund,

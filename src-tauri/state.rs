@@ -36,12 +36,14 @@ pub struct AppState {
     recovering: AtomicBool,
     sessions: Mutex<HashMap<String, Operator>>,
     demo: tokio::sync::Mutex<Option<Demo>>,
+    started: std::time::Instant,
 }
 
 impl AppState {
     /// Nothing started yet.
     pub fn new() -> AppState {
         AppState {
+            started: std::time::Instant::now(),
             boot: watch::Sender::new(Boot::Starting),
             recovering: AtomicBool::new(true),
             sessions: Mutex::new(HashMap::new()),
@@ -134,6 +136,11 @@ impl AppState {
             Some(entry) => verify_pin(svc, entry).await,
             None => self.operator(window),
         }
+    }
+
+    /// When the shell started (for the start-up figures in the log).
+    pub fn started(&self) -> std::time::Instant {
+        self.started
     }
 
     /// The running simulators (demo mode only).

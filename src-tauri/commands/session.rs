@@ -64,3 +64,14 @@ pub async fn kiosk_exit(
     app.exit(0);
     Ok(())
 }
+
+/// The window reports that a screen is ready for input; logged with the time since start so
+/// `scripts/measure-startup.sh` can read cold-start figures from the log.
+#[tauri::command]
+pub fn ui_ready(screen: String, state: State<'_, AppState>) {
+    tracing::info!(
+        screen = %screen,
+        since_start_ms = state.started().elapsed().as_millis() as u64,
+        "window ready for input"
+    );
+}

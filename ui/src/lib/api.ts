@@ -59,6 +59,8 @@ export const api = {
   cancelPayment: (terminal: string, requestId: string) =>
     call<CancelAck>("cancel_payment", { terminal, requestId }),
   kioskExit: (entry: PinEntry) => call<void>("kiosk_exit", { entry }),
+  /** Tells the shell a screen is ready for input (start-up figures in its log). */
+  uiReady: (screen: string) => call<void>("ui_ready", { screen }).catch(() => undefined),
 
   accounts: () => call<AccountView[]>("accounts"),
   signIn: (entry: PinEntry) => call<OperatorView>("sign_in", { entry }),
