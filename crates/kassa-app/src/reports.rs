@@ -2,17 +2,17 @@
 //!
 //! Without a date it is the report of the open period, with the figures of
 //! [`Service::z_report`] (the day close's own numbers: what closing now would record). For
-//! a past business day the same rules are applied to that calendar day: payments approved
-//! that day, refunds that succeeded that day, and attempts started that day that are still
-//! not final, each counted by the date of its own timestamp.
+//! a past business day the same rules are applied to that calendar day (read with
+//! [`kassa_ledger::Ledger::settled_between`], as the day close reads its period): payments
+//! approved that day, refunds that succeeded that day (whenever their sale was), and attempts
+//! started that day that are still not final.
 
-use crate::dayclose::REFUND_LOOKBACK_DAYS;
 use crate::error::{AppError, AppResult};
 use crate::receipts::ledger_time;
 use crate::Service;
 use chrono::NaiveDate;
 use kassa_core::{AttemptState, Currency, Money};
-use kassa_ledger::{Attempt, AttemptKind, OrderFilter};
+use kassa_ledger::{Attempt, AttemptKind};
 use kassa_receipt::{Document, Language, Receipt, Tender, UnresolvedAttempt, ZReport, ZTotal};
 use std::collections::BTreeMap;
 
@@ -112,40 +112,41 @@ impl Service {
         })
     }
 
-    /// One calendar day's report.
+    /// One calendar day's report: what the ledger says ended that day (in the clock's
+    /// offset), read the way the day close reads its period.
     fn day_z(&self, day: NaiveDate, printed_by: &str) -> AppResult<ZReport> {
         let currency: Currency = self.store_settings()?.currency()?;
         let on_day = |t: &str| -> AppResult<bool> { Ok(ledger_time(t)?.date_naive() == day) };
-        let from = day - chrono::Duration::days(REFUND_LOOKBACK_DAYS);
-        let orders = self.ledger.list_orders(&OrderFilter {
-            from: Some(from.format("%Y-%m-%d").to_string()),
-            to: Some(day.format("%Y-%m-%d").to_string()),
-            ..OrderFilter::default()
-        })?;
+        let offset = *self.clock.now().offset();
+        let midnight = |d: NaiveDate| {
+            d.and_hms_opt(0, 0, 0)
+                .and_then(|t| t.and_local_timezone(offset).single())
+                .ok_or_else(|| AppError::Usage(format!("{d} has no midnight in this time zone")))
+        };
+        let tick = chrono::Duration::milliseconds(1);
+        let start = midnight(day)? - tick;
+        let end = midnight(day + chrono::Duration::days(1))? - tick;
         let mut sales = BTreeMap::new();
         let mut refunds = BTreeMap::new();
+        for s in self.ledger.settled_between(Some(start), end)? {
+            let a = &s.attempt;
+            if a.amount.currency != currency || a.state != AttemptState::Succeeded {
+                continue;
+            }
+            match (a.kind, &s.payment) {
+                (AttemptKind::Payment, Some(p)) if on_day(&p.paid_at)? => {
+                    tally(&mut sales, &p.terminal, p.amount);
+                }
+                (AttemptKind::Refund, _) if on_day(&a.updated_at)? => {
+                    tally(&mut refunds, &a.terminal, a.amount);
+                }
+                _ => {}
+            }
+        }
         let mut open = Vec::new();
-        for summary in &orders {
-            for a in self.ledger.attempts_for_order(&summary.id)? {
-                if a.amount.currency != currency {
-                    continue;
-                }
-                match (a.kind, a.state) {
-                    (AttemptKind::Payment, AttemptState::Succeeded) => {
-                        if let Some(p) = self.ledger.payment(&a.request_id)? {
-                            if p.request_id == a.request_id && on_day(&p.paid_at)? {
-                                tally(&mut sales, &p.terminal, p.amount);
-                            }
-                        }
-                    }
-                    (AttemptKind::Refund, AttemptState::Succeeded) if on_day(&a.updated_at)? => {
-                        tally(&mut refunds, &a.terminal, a.amount);
-                    }
-                    (_, s) if !s.is_final() && on_day(&a.created_at)? => {
-                        open.push(unresolved(&a)?);
-                    }
-                    _ => {}
-                }
+        for a in self.ledger.non_final_attempts()? {
+            if a.amount.currency == currency && on_day(&a.created_at)? {
+                open.push(unresolved(&a)?);
             }
         }
         Ok(ZReport {

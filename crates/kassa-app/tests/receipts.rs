@@ -183,6 +183,28 @@ fn the_z_report_of_a_day_counts_that_days_payments_refunds_and_open_attempts() {
         "unresolved-payment,2026-11-21,counter,,1,14000,KRW,P20261121101900ST01007,unknown,"
     ));
     assert_eq!(rows.len(), 5);
+
+    // A refund on the 22nd of a sale of the 21st counts on the 22nd.
+    refund(
+        &r,
+        "R20261122101600ST01010",
+        "P20261121101700ST01004",
+        14_000,
+    );
+    let next = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+    let receipt = r.svc.z_report_receipt(Some(next), "park", None).unwrap();
+    let Document::ZReport(z2) = &receipt.document else {
+        panic!()
+    };
+    assert_eq!((z2.sales[0].count, z2.sales[0].amount), (1, krw(14_000)));
+    assert_eq!(
+        (z2.refunds[0].count, z2.refunds[0].amount),
+        (1, krw(14_000))
+    );
+    assert!(
+        z2.unresolved.is_empty(),
+        "the 21st's open attempt belongs to the 21st"
+    );
 }
 
 #[test]
