@@ -10,8 +10,10 @@ APT_PACKAGES=(build-essential pkg-config libwebkit2gtk-4.1-dev xvfb xauth webkit
 bash scripts/deps.sh "${APT_PACKAGES[@]}"
 
 if [ -f ui/package.json ]; then
-  echo "== UI: install and build"
-  (cd ui && npm ci --no-audit --no-fund && npm run build)
+  echo "== UI: install (from the lockfile) and build"
+  # `npm install`, not `npm ci`: the registry reachable here lacks the other platforms'
+  # optional @tauri-apps/cli binaries, which `npm ci` insists on finding in the lockfile.
+  (cd ui && npm install --no-audit --no-fund && npm run build)
 fi
 
 echo "== cargo fmt --check"

@@ -28,9 +28,9 @@ kassa_build() {
     cargo install tauri-driver --locked || return 1
   fi
   echo "== building the UI and the desktop binary"
-  (cd "$KASSA_ROOT/ui" && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run build --silent) || return 1
+  (cd "$KASSA_ROOT/ui" && { [ -d node_modules ] || npm install --no-audit --no-fund; } && npm run build --silent) || return 1
   (cd "$KASSA_ROOT" && cargo build -p kassa --features custom-protocol) || return 1
-  (cd "$KASSA_E2E_DIR" && { [ -d node_modules ] || npm ci --no-audit --no-fund; }) || return 1
+  (cd "$KASSA_E2E_DIR" && { [ -d node_modules ] || npm install --no-audit --no-fund; }) || return 1
 }
 
 # Starts Xvfb on a free display number and exports DISPLAY.
