@@ -9,6 +9,7 @@
 //!   refuse never leaves the machine.
 
 use crate::call::CallError;
+use crate::codes::ResultStatus;
 use crate::config::{AntomConfig, ConfigError};
 use crate::lan::LanTransport;
 use crate::protocol::Codec;
@@ -16,9 +17,10 @@ use crate::transport::Transport;
 use crate::{map, wire};
 use async_trait::async_trait;
 use kassa_core::{
-    CancelAck, Capabilities, Clock, Countdown, Diagnosis, EventSink, InquiryError, PayOutcome,
-    PayRequest, PaymentQuery, PaymentStatus, Phase, RefundOutcome, RefundQuery, RefundRequest,
-    RefundRule, RefundStatus, RequestError, RequestId, TerminalEvent, Timing, UnknownReason,
+    CancelAck, Capabilities, Clock, Countdown, Decline, Diagnosis, EventSink, InquiryError,
+    PayOutcome, PayRequest, PaymentQuery, PaymentStatus, Phase, RefundOutcome, RefundQuery,
+    RefundRequest, RefundRule, RefundStatus, RequestError, RequestId, TerminalEvent, Timing,
+    UnknownReason,
 };
 use std::sync::Arc;
 
@@ -85,6 +87,61 @@ impl<T: Transport> Antom<T> {
             refund_amount: (!full).then(|| amount(&req.amount)),
             memo: Some(req.reason.trim().to_string()).filter(|m| !m.is_empty()),
             extend_info: String::new(),
+        }
+    }
+
+    /// [D] A decline that names no request (Antom's `F` answers carry only `result`) could be
+    /// another payment's answer replayed on the LAN: its signature verifies and nothing in it
+    /// ties it to this request. It is taken only once one `inquiryPayment` agrees: the
+    /// terminal has this request as failed, has no such payment, has it under another amount
+    /// (the id was used before: this attempt charged nothing), or refuses the inquiry with the
+    /// same code (it refuses this POS, e.g. `CLIENT_INVALID`). A record that says paid or still
+    /// running, or no usable answer, makes the outcome unknown and recovery settles it.
+    async fn confirm_decline(&self, req: &PayRequest, d: Decline) -> PayOutcome {
+        let rid = req.request_id.as_str();
+        let unconfirmed = |why: String| PayOutcome::Unknown {
+            reason: UnknownReason::Mismatch(format!(
+                "the terminal answered {} ({}), but {why}",
+                d.code, d.message
+            )),
+        };
+        let body = wire::InquiryPaymentRequest {
+            payment_request_id: rid.to_string(),
+            extend_info: String::new(),
+        };
+        let resp: wire::InquiryPaymentResponse = match self
+            .call(wire::path::INQUIRY_PAYMENT, &body, self.timing.inquiry)
+            .await
+        {
+            Ok(r) => r,
+            Err(e) => {
+                let e = inquiry_error(e);
+                return unconfirmed(format!("the decline could not be confirmed ({e})"));
+            }
+        };
+        let refused_alike = resp.result.result_status == ResultStatus::F
+            && resp.result.result_code.as_str() == d.code;
+        let other_amount = resp.payment_request_id.as_deref() == Some(rid)
+            && resp.payment_amount.as_ref().is_some_and(|a| {
+                a.value != req.amount.minor
+                    || !a.currency.eq_ignore_ascii_case(req.amount.currency.code())
+            });
+        if refused_alike || other_amount {
+            return PayOutcome::Declined(d);
+        }
+        let q = PaymentQuery {
+            request_id: req.request_id.clone(),
+            amount: req.amount,
+        };
+        match map::inquiry(&q, &self.payment_method, &resp) {
+            Ok(PaymentStatus::Failed(_) | PaymentStatus::NotFound) => PayOutcome::Declined(d),
+            Ok(PaymentStatus::Succeeded(_)) => {
+                unconfirmed("its record of this payment says paid".into())
+            }
+            Ok(PaymentStatus::Pending) => {
+                unconfirmed("its record of this payment is still running".into())
+            }
+            Err(e) => unconfirmed(format!("the decline could not be confirmed ({e})")),
         }
     }
 
@@ -216,12 +273,18 @@ impl<T: Transport> kassa_core::Terminal for Antom<T> {
             Err(CallError::Unknown(reason)) => PayOutcome::Unknown { reason },
             Ok(resp) => {
                 tracing::info!(request_id = %req.request_id, code = %resp.result.result_code, "antom pay answered");
-                map::pay(
+                let mapped = map::pay(
                     req.request_id.as_str(),
                     &req.amount,
                     &self.payment_method,
                     &resp,
-                )
+                );
+                match mapped {
+                    PayOutcome::Declined(d) if resp.payment_request_id.is_none() => {
+                        self.confirm_decline(req, d).await
+                    }
+                    other => other,
+                }
             }
         };
         tracing::info!(request_id = %req.request_id, outcome = outcome_name(&outcome), "antom pay outcome");

@@ -383,3 +383,58 @@ async fn capabilities_and_diagnosis() {
         "{e}"
     );
 }
+
+#[tokio::test]
+async fn a_decline_naming_no_request_is_taken_only_when_the_terminals_record_agrees() {
+    let decline = json!({"result": {"resultStatus": "F",
+        "resultCode": "USER_BALANCE_NOT_ENOUGH", "resultMessage": "declined"}});
+    let record = |status: &str| {
+        Reply::Json(ok(
+            json!({"paymentRequestId": "KS20261121A0001", "paymentId": "PID9",
+            "paymentStatus": status, "paymentAmount": {"value": 12500, "currency": "KRW"}}),
+        ))
+    };
+    // The terminal's record agrees: declined, after one inquiry.
+    let f = fake(vec![Reply::Json(decline.clone()), record("FAIL")]);
+    let out = driver(f, false)
+        .pay(&pay_req(), &VecSink::default())
+        .await
+        .unwrap();
+    assert!(
+        matches!(out, PayOutcome::Declined(ref d) if d.code == "USER_BALANCE_NOT_ENOUGH"),
+        "{out:?}"
+    );
+    assert_eq!(f.seen.lock().unwrap()[1].0, "/v2/payments/inquiryPayment");
+    // The record says paid: the decline was another payment's answer. Unknown, for recovery.
+    let f = fake(vec![Reply::Json(decline.clone()), record("SUCCESS")]);
+    let out = driver(f, false)
+        .pay(&pay_req(), &VecSink::default())
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            out,
+            PayOutcome::Unknown {
+                reason: UnknownReason::Mismatch(_)
+            }
+        ),
+        "{out:?}"
+    );
+    // No usable confirmation: unknown too.
+    let f = fake(vec![Reply::Json(decline.clone()), Reply::Timeout]);
+    let out = driver(f, false)
+        .pay(&pay_req(), &VecSink::default())
+        .await
+        .unwrap();
+    assert!(matches!(out, PayOutcome::Unknown { .. }), "{out:?}");
+    // A decline that names this request is about it: no inquiry.
+    let mut named = decline;
+    named["paymentRequestId"] = json!("KS20261121A0001");
+    let f = fake(vec![Reply::Json(named)]);
+    let out = driver(f, false)
+        .pay(&pay_req(), &VecSink::default())
+        .await
+        .unwrap();
+    assert!(matches!(out, PayOutcome::Declined(_)), "{out:?}");
+    assert_eq!(f.seen.lock().unwrap().len(), 1);
+}
