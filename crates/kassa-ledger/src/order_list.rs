@@ -124,6 +124,19 @@ pub(crate) fn list(
     offset: FixedOffset,
 ) -> Result<Vec<OrderSummary>> {
     let (from, to) = bounds(f, offset)?;
+    let text = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    let pattern = text.map(like_prefix);
+    let candidates = match &pattern {
+        Some(p) => search_candidates(conn, p)?,
+        None => None,
+    };
+    if candidates.as_ref().is_some_and(Vec::is_empty) {
+        return Ok(Vec::new());
+    }
+    // With a short list of candidates, reading each by its id is the fast way: a unary `+`
+    // keeps SQLite from walking the status or time index instead (the ledger has no
+    // statistics to tell it which is narrower).
+    let plus = if candidates.is_some() { "+" } else { "" };
     let mut sql = String::from(
         "SELECT o.id, o.created_at, o.status, o.total_minor, o.currency,
                 a.terminal, a.request_id, p.terminal_payment_id
@@ -140,27 +153,31 @@ pub(crate) fn list(
         sql.push_str(&sql_part.replace('?', &format!("?{}", args.len())));
     };
     if let Some(s) = f.status {
-        cond(" AND o.status = ?", SqlValue::Text(s.as_str().into()));
+        let part = format!(" AND {plus}o.status = ?");
+        cond(&part, SqlValue::Text(s.as_str().into()));
     }
     if let Some(ms) = from {
-        cond(" AND o.created_ms >= ?", SqlValue::Integer(ms));
+        cond(
+            &format!(" AND {plus}o.created_ms >= ?"),
+            SqlValue::Integer(ms),
+        );
     }
     if let Some(ms) = to {
-        cond(" AND o.created_ms < ?", SqlValue::Integer(ms));
+        cond(
+            &format!(" AND {plus}o.created_ms < ?"),
+            SqlValue::Integer(ms),
+        );
     }
     if let Some(t) = &f.terminal {
         cond(" AND a.terminal = ?", SqlValue::Text(t.clone()));
     }
-    if let Some(t) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let pattern = like_prefix(t);
-        match search_candidates(conn, &pattern)? {
-            Some(ids) if ids.is_empty() => return Ok(Vec::new()),
-            Some(ids) => cond(
-                " AND o.id IN (SELECT value FROM json_each(?))",
-                SqlValue::Text(codec::to_json(&ids)?),
-            ),
-            None => {}
-        }
+    if let Some(ids) = &candidates {
+        cond(
+            " AND o.id IN (SELECT value FROM json_each(?))",
+            SqlValue::Text(codec::to_json(ids)?),
+        );
+    }
+    if let Some(pattern) = pattern {
         cond(
             " AND (o.id LIKE ? ESCAPE '\\' OR a.request_id LIKE ? ESCAPE '\\'
                    OR p.terminal_payment_id LIKE ? ESCAPE '\\')",
