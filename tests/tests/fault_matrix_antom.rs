@@ -14,7 +14,7 @@ mod reliability;
 
 use kassa_sim::antom::{Behaviour, Final};
 use reliability::matrix::{run, NotApplicable, Row};
-use reliability::rig::{Kind, Rig, Sim};
+use reliability::rig::{Kind, Rig, Sim, SALE};
 use std::time::Duration;
 
 const LONG: Duration = Duration::from_secs(120);
@@ -151,6 +151,26 @@ const ROWS: &[Row] = &[
         script: |r| sim(r).push(Behaviour::ReplayPrevious),
         timing: &[],
         earlier_sale: true,
+        exit: 0,
+        state: "succeeded",
+        charged: true,
+        lost: Some("mismatch"),
+        words: APPROVED,
+    },
+    Row {
+        fault: "replayed earlier decline (signed, names no request; this payment was charged)",
+        script: |r| {
+            sim(r).push(Behaviour::Decline("USER_BALANCE_NOT_ENOUGH".into()));
+            let declined = r.ctl.run(SALE);
+            assert_eq!(
+                declined.code, 3,
+                "the earlier, declined sale: {:?}",
+                declined.lines
+            );
+            sim(r).push(Behaviour::ReplayPrevious);
+        },
+        timing: &[],
+        earlier_sale: false,
         exit: 0,
         state: "succeeded",
         charged: true,

@@ -9,10 +9,11 @@
 //! answer whose echoed request id, amount or currency differs (`map`), and this module refuses
 //! an answer whose signed time (`Response-Time`, else `Request-Time`) lies more than
 //! [`MAX_CLOCK_SKEW`] before the request's `Request-Time`, or more than the call's timeout plus
-//! that skew after it. Either makes the attempt *unknown*, so recovery asks the terminal. What
-//! neither check can catch is a replay, within the skew, of an answer that echoes no request
-//! id (Antom's `F` answers carry only `result`); a terminal whose clock drifts more than the
-//! skew from the POS's makes every answer unknown until the clocks are set right.
+//! that skew after it. Either makes the attempt *unknown*, so recovery asks the terminal. An
+//! answer that echoes no request id (Antom's `F` answers carry only `result`) escapes the id
+//! check, and a recent one the time check too, so the driver confirms a pay decline with one
+//! `inquiryPayment` before it trusts it (`Antom::confirm_decline`). A terminal whose clock drifts more than the skew from
+//! the POS's makes every answer unknown until the clocks are set right.
 
 use crate::driver::Antom;
 use crate::protocol::{MessageMeta, OpenError};
