@@ -34,6 +34,9 @@ fn evening() -> Arc<ManualClock> {
     Arc::new(ManualClock::at(&t.to_rfc3339()))
 }
 
+/// A named search and the check of how many orders it must list.
+type Case = (&'static str, OrderFilter, Box<dyn Fn(usize)>);
+
 fn page(f: OrderFilter) -> OrderFilter {
     OrderFilter { limit: 50, ..f }
 }
@@ -48,7 +51,7 @@ fn list_orders(c: &mut Criterion) {
         .format("%Y-%m-%d")
         .to_string();
     let one = order_id(123_456 % total, &order_time(123_456 % total, total));
-    let cases: Vec<(&str, OrderFilter, Box<dyn Fn(usize)>)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "first page",
             page(OrderFilter::default()),
