@@ -12,9 +12,10 @@
 #[allow(dead_code)]
 mod reliability;
 
+use kassa_kicc::codes::BusinessCode;
 use kassa_sim::kicc::{KiccSim, Scenario};
 use reliability::matrix::{run, NotApplicable, Row};
-use reliability::rig::{Kind, Rig, Sim};
+use reliability::rig::{Kind, Rig, Sim, SALE};
 
 fn sim(rig: &Rig) -> &KiccSim {
     match &rig.sim {
@@ -138,6 +139,26 @@ const ROWS: &[Row] = &[
         script: |r| sim(r).push_scenario(Scenario::ReplayPrevious),
         timing: &[],
         earlier_sale: true,
+        exit: 0,
+        state: "succeeded",
+        charged: true,
+        lost: Some("mismatch"),
+        words: APPROVED,
+    },
+    Row {
+        fault: "replayed earlier decline (the previous purchase's failure; this one charged)",
+        script: |r| {
+            sim(r).push_scenario(Scenario::BusinessFail(BusinessCode::UserBalanceNotEnough));
+            let declined = r.ctl.run(SALE);
+            assert_eq!(
+                declined.code, 3,
+                "the earlier, declined sale: {:?}",
+                declined.lines
+            );
+            sim(r).push_scenario(Scenario::ReplayPrevious);
+        },
+        timing: &[],
+        earlier_sale: false,
         exit: 0,
         state: "succeeded",
         charged: true,

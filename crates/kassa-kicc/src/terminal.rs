@@ -83,6 +83,18 @@ fn krw_only(what: &str, m: Money) -> Result<(), RequestError> {
     Ok(())
 }
 
+/// A business failure that names another request is not this command's outcome (a device
+/// answering with an earlier transaction's failure): `Some` reason to treat it as unknown.
+/// One that names no request is taken as this command's.
+fn about_another_request(v: &serde_json::Value, request_id: &str) -> Option<UnknownReason> {
+    let named = v.get("requestId").and_then(serde_json::Value::as_str)?;
+    (!named.is_empty() && named != request_id).then(|| {
+        UnknownReason::Mismatch(format!(
+            "the failure is about request {named:?}, not {request_id:?}"
+        ))
+    })
+}
+
 fn response(v: serde_json::Value) -> Result<ResponseData, UnknownReason> {
     serde_json::from_value(v).map_err(|e| UnknownReason::Malformed(format!("responseData: {e}")))
 }
@@ -253,9 +265,12 @@ impl Terminal for Kicc {
             End::CommandFailed { code, message } => PayOutcome::Unknown {
                 reason: command_failed(&code, &message)?,
             },
-            End::BusinessFailed(v) => match business_failure(&v) {
-                BusinessVerdict::Declined(d) => PayOutcome::Declined(d),
-                BusinessVerdict::Unknown(reason) => PayOutcome::Unknown { reason },
+            End::BusinessFailed(v) => match about_another_request(&v, rid) {
+                Some(reason) => PayOutcome::Unknown { reason },
+                None => match business_failure(&v) {
+                    BusinessVerdict::Declined(d) => PayOutcome::Declined(d),
+                    BusinessVerdict::Unknown(reason) => PayOutcome::Unknown { reason },
+                },
             },
             End::Lost(reason) => PayOutcome::Unknown { reason },
         };
@@ -397,9 +412,12 @@ impl Terminal for Kicc {
                     }
                 }
                 End::CommandFailed { code, message } => unknown(command_failed(&code, &message)?),
-                End::BusinessFailed(v) => match business_failure(&v) {
-                    BusinessVerdict::Declined(d) => RefundOutcome::Declined(d),
-                    BusinessVerdict::Unknown(reason) => unknown(reason),
+                End::BusinessFailed(v) => match about_another_request(&v, rid) {
+                    Some(reason) => unknown(reason),
+                    None => match business_failure(&v) {
+                        BusinessVerdict::Declined(d) => RefundOutcome::Declined(d),
+                        BusinessVerdict::Unknown(reason) => unknown(reason),
+                    },
                 },
                 End::Lost(reason) => unknown(reason),
             },
@@ -412,5 +430,20 @@ impl Terminal for Kicc {
         };
         let r = self.get_last_transaction().await?;
         last_cancel_status(&r, q)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::about_another_request;
+    use serde_json::json;
+
+    #[test]
+    fn a_failure_naming_another_request_is_not_this_commands() {
+        let v = |rid: &str| json!({"requestId": rid, "result": {"resultCode": "PROCESS_FAIL"}});
+        assert!(about_another_request(&v("P2"), "P1").is_some());
+        assert!(about_another_request(&v("P1"), "P1").is_none());
+        assert!(about_another_request(&v(""), "P1").is_none());
+        assert!(about_another_request(&json!({"result": {}}), "P1").is_none());
     }
 }

@@ -274,11 +274,21 @@ pub(crate) async fn run(ctx: Ctx, a: Asked, scenario: Scenario, expiry_secs: u64
             let previous = {
                 let st = ctx.dev.lock();
                 let n = st.log.len();
-                n.checked_sub(2).map(|i| st.log[i].response.clone())
+                n.checked_sub(2).map(|i| (st.log[i].response.clone(), st.log[i].result.clone()))
             };
-            ctx.send(Frame::Success {
-                id,
-                response_data: to_value(&previous.unwrap_or(r)),
+            ctx.send(match previous {
+                Some((p, TxResult::Failed { .. })) => Frame::BusinessFailed {
+                    id,
+                    response_data: to_value(&p),
+                },
+                Some((p, TxResult::Approved { .. })) => Frame::Success {
+                    id,
+                    response_data: to_value(&p),
+                },
+                None => Frame::Success {
+                    id,
+                    response_data: to_value(&r),
+                },
             });
         }
         Scenario::Happy

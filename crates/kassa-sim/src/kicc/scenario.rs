@@ -51,7 +51,8 @@ pub enum Scenario {
     WrongAmount,
     /// The device charges but reports the amount in another currency.
     WrongCurrency,
-    /// The device charges, then sends the previous transaction's success (another requestId).
+    /// The device charges, then sends the previous transaction's outcome (another requestId):
+    /// its success, or its business failure.
     ReplayPrevious,
 }
 
