@@ -37,7 +37,8 @@ fn pay_round_trip(c: &mut Criterion) {
             "envelope": "gcm", "customer_mode": false, "payment_method": "CARD",
             "timing": kassa_antom::AntomConfig::default_timing(),
         });
-        svc.add_terminal("front", "antom-lan", config, true, "bench").expect("terminal");
+        svc.add_terminal("front", "antom-lan", config, true, "bench")
+            .expect("terminal");
         (sim, svc)
     });
     let sale = || SaleRequest {
@@ -47,17 +48,23 @@ fn pay_round_trip(c: &mut Criterion) {
             name: "Americano".into(),
             unit_price_minor: 4500,
             quantity: 1,
-            tax: TaxRate { basis_points: 1000, inclusive: true },
+            tax: TaxRate {
+                basis_points: 1000,
+                inclusive: true,
+            },
         }],
         cashier: "bench".into(),
         installments: 0,
     };
-    c.bench_function("sale round trip (service + N950 sim, loopback, fsync ledger)", |b| {
-        b.to_async(&rt).iter(|| async {
-            let r = svc.sale(sale(), &NullSink).await.expect("sale");
-            assert_eq!(r.status, kassa_core::AttemptState::Succeeded);
-        })
-    });
+    c.bench_function(
+        "sale round trip (service + N950 sim, loopback, fsync ledger)",
+        |b| {
+            b.to_async(&rt).iter(|| async {
+                let r = svc.sale(sale(), &NullSink).await.expect("sale");
+                assert_eq!(r.status, kassa_core::AttemptState::Succeeded);
+            })
+        },
+    );
     rt.block_on(sim.shutdown());
 }
 

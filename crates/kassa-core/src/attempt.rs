@@ -47,7 +47,10 @@ pub enum AttemptState {
 impl AttemptState {
     /// True when nothing can change the state any more.
     pub fn is_final(self) -> bool {
-        matches!(self, AttemptState::Succeeded | AttemptState::Failed | AttemptState::Refused)
+        matches!(
+            self,
+            AttemptState::Succeeded | AttemptState::Failed | AttemptState::Refused
+        )
     }
 
     /// The ledger's text form.
@@ -106,7 +109,9 @@ pub struct AttemptMachine {
 impl AttemptMachine {
     /// A fresh attempt.
     pub fn new() -> AttemptMachine {
-        AttemptMachine { state: AttemptState::Created }
+        AttemptMachine {
+            state: AttemptState::Created,
+        }
     }
 
     /// Resumes a machine from a state read back from the ledger.
@@ -129,18 +134,29 @@ impl AttemptMachine {
             self.state = to;
             Ok(to)
         } else {
-            Err(IllegalTransition { from: self.state, event })
+            Err(IllegalTransition {
+                from: self.state,
+                event,
+            })
         }
     }
 
     /// The terminal is ready: the attempt is about to be sent.
     pub fn diagnosed_ok(&mut self) -> Result<AttemptState, IllegalTransition> {
-        self.go("diagnosed_ok", &[AttemptState::Created], AttemptState::Sending)
+        self.go(
+            "diagnosed_ok",
+            &[AttemptState::Created],
+            AttemptState::Sending,
+        )
     }
 
     /// The terminal is not ready: nothing will be sent.
     pub fn diagnose_failed(&mut self) -> Result<AttemptState, IllegalTransition> {
-        self.go("diagnose_failed", &[AttemptState::Created], AttemptState::Refused)
+        self.go(
+            "diagnose_failed",
+            &[AttemptState::Created],
+            AttemptState::Refused,
+        )
     }
 
     /// The request reached the terminal.
@@ -150,14 +166,22 @@ impl AttemptMachine {
 
     /// The request could not leave the machine (connection refused, request not built).
     pub fn request_failed(&mut self) -> Result<AttemptState, IllegalTransition> {
-        self.go("request_failed", &[AttemptState::Sending], AttemptState::Failed)
+        self.go(
+            "request_failed",
+            &[AttemptState::Sending],
+            AttemptState::Failed,
+        )
     }
 
     /// A trustworthy approval, from the answer or from recovery.
     pub fn approved(&mut self) -> Result<AttemptState, IllegalTransition> {
         self.go(
             "approved",
-            &[AttemptState::Sending, AttemptState::Awaiting, AttemptState::Unknown],
+            &[
+                AttemptState::Sending,
+                AttemptState::Awaiting,
+                AttemptState::Unknown,
+            ],
             AttemptState::Succeeded,
         )
     }
@@ -166,7 +190,11 @@ impl AttemptMachine {
     pub fn declined(&mut self) -> Result<AttemptState, IllegalTransition> {
         self.go(
             "declined",
-            &[AttemptState::Sending, AttemptState::Awaiting, AttemptState::Unknown],
+            &[
+                AttemptState::Sending,
+                AttemptState::Awaiting,
+                AttemptState::Unknown,
+            ],
             AttemptState::Failed,
         )
     }
@@ -175,19 +203,31 @@ impl AttemptMachine {
     pub fn lost(&mut self) -> Result<AttemptState, IllegalTransition> {
         self.go(
             "lost",
-            &[AttemptState::Sending, AttemptState::Awaiting, AttemptState::Unknown],
+            &[
+                AttemptState::Sending,
+                AttemptState::Awaiting,
+                AttemptState::Unknown,
+            ],
             AttemptState::Unknown,
         )
     }
 
     /// Recovery's window is spent without a final answer.
     pub fn escalate(&mut self) -> Result<AttemptState, IllegalTransition> {
-        self.go("escalate", &[AttemptState::Unknown], AttemptState::NeedsManager)
+        self.go(
+            "escalate",
+            &[AttemptState::Unknown],
+            AttemptState::NeedsManager,
+        )
     }
 
     /// A manager confirms what the terminal shows.
     pub fn manager_resolved(&mut self, paid: bool) -> Result<AttemptState, IllegalTransition> {
-        let to = if paid { AttemptState::Succeeded } else { AttemptState::Failed };
+        let to = if paid {
+            AttemptState::Succeeded
+        } else {
+            AttemptState::Failed
+        };
         self.go(
             "manager_resolved",
             &[AttemptState::Unknown, AttemptState::NeedsManager],
@@ -207,8 +247,16 @@ mod tests {
     use super::*;
     use AttemptState::*;
 
-    const ALL: [AttemptState; 8] =
-        [Created, Sending, Awaiting, Succeeded, Failed, Refused, Unknown, NeedsManager];
+    const ALL: [AttemptState; 8] = [
+        Created,
+        Sending,
+        Awaiting,
+        Succeeded,
+        Failed,
+        Refused,
+        Unknown,
+        NeedsManager,
+    ];
 
     #[test]
     fn happy_path() {

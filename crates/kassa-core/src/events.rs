@@ -172,6 +172,9 @@ mod tests {
         };
         let v = serde_json::to_value(&e).unwrap();
         assert_eq!(v["phase"]["phase"], "signature");
-        assert_eq!(v["countdown"], serde_json::json!({"action": "restart", "seconds": 20}));
+        assert_eq!(
+            v["countdown"],
+            serde_json::json!({"action": "restart", "seconds": 20})
+        );
     }
 }

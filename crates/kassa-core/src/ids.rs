@@ -104,8 +104,17 @@ impl IdGen {
     /// `store` is a short store code (letters and digits; anything else is dropped, and it is
     /// cut to 8 characters to keep ids within the shortest vendor limit).
     pub fn new(store: &str, clock: Arc<dyn Clock>, entropy: Arc<dyn Entropy>) -> IdGen {
-        let store: String = store.chars().filter(|c| c.is_ascii_alphanumeric()).take(8).collect();
-        IdGen { store, clock, entropy, seq: Arc::new(AtomicU32::new(0)) }
+        let store: String = store
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .take(8)
+            .collect();
+        IdGen {
+            store,
+            clock,
+            entropy,
+            seq: Arc::new(AtomicU32::new(0)),
+        }
     }
 
     /// A new id with a one- or two-letter `prefix` (e.g. `O` order, `P` payment, `R` refund).
@@ -113,7 +122,10 @@ impl IdGen {
         let ts = self.clock.now().format("%Y%m%d%H%M%S");
         let seq = self.seq.fetch_add(1, Ordering::SeqCst) % 1000;
         let rnd = self.entropy.next_u32() % 10_000;
-        let prefix: String = prefix.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+        let prefix: String = prefix
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect();
         // Every part is ASCII alphanumeric by construction and the length is at most
         // 2 + 14 + 8 + 3 + 4 = 31 for the prefixes used here.
         RequestId(format!("{prefix}{ts}{}{seq:03}{rnd:04}", self.store))

@@ -44,7 +44,9 @@ pub enum MoneyError {
     #[error("unknown currency {0:?}: use an ISO 4217 code such as KRW, USD or EUR")]
     UnknownCurrency(String),
     /// The text is not a decimal amount.
-    #[error("{0:?} is not an amount: write digits with at most one decimal point, e.g. 4500 or 12.50")]
+    #[error(
+        "{0:?} is not an amount: write digits with at most one decimal point, e.g. 4500 or 12.50"
+    )]
     NotANumber(String),
     /// More decimals than the currency has minor units.
     #[error("{text:?} has more decimals than {currency} allows ({exponent})")]
@@ -73,9 +75,15 @@ pub struct Currency {
 
 impl Currency {
     /// Korean won, exponent 0.
-    pub const KRW: Currency = Currency { code: *b"KRW", exponent: 0 };
+    pub const KRW: Currency = Currency {
+        code: *b"KRW",
+        exponent: 0,
+    };
     /// US dollar, exponent 2.
-    pub const USD: Currency = Currency { code: *b"USD", exponent: 2 };
+    pub const USD: Currency = Currency {
+        code: *b"USD",
+        exponent: 2,
+    };
 
     /// Looks a code up (case-insensitive); unknown codes are an error, never a guess.
     pub fn from_code(code: &str) -> Result<Currency, MoneyError> {
@@ -85,7 +93,10 @@ impl Currency {
             .find(|(c, _)| *c == upper)
             .map(|(c, e)| {
                 let b = c.as_bytes();
-                Currency { code: [b[0], b[1], b[2]], exponent: *e }
+                Currency {
+                    code: [b[0], b[1], b[2]],
+                    exponent: *e,
+                }
             })
             .ok_or_else(|| MoneyError::UnknownCurrency(code.to_string()))
     }
@@ -185,8 +196,13 @@ impl Money {
         for _ in frac_part.len()..exp {
             all.push('0');
         }
-        let minor: i64 = all.parse().map_err(|_| MoneyError::Overflow(text.to_string()))?;
-        Ok(Money { minor: if neg { -minor } else { minor }, currency })
+        let minor: i64 = all
+            .parse()
+            .map_err(|_| MoneyError::Overflow(text.to_string()))?;
+        Ok(Money {
+            minor: if neg { -minor } else { minor },
+            currency,
+        })
     }
 
     /// Parses minor units sent as either a JSON integer or a decimal string of an integer
@@ -215,7 +231,12 @@ impl Money {
             return format!("{sign}{abs}");
         }
         let div = 10u64.pow(exp);
-        format!("{sign}{}.{:0width$}", abs / div, abs % div, width = exp as usize)
+        format!(
+            "{sign}{}.{:0width$}",
+            abs / div,
+            abs % div,
+            width = exp as usize
+        )
     }
 
     /// The amount as a person reads it: grouped thousands and the code (`₩`-free, so receipts
@@ -248,7 +269,10 @@ impl Money {
         self.same_currency(&other)?;
         self.minor
             .checked_add(other.minor)
-            .map(|minor| Money { minor, currency: self.currency })
+            .map(|minor| Money {
+                minor,
+                currency: self.currency,
+            })
             .ok_or_else(|| MoneyError::Overflow(format!("{} + {}", self.minor, other.minor)))
     }
 
@@ -257,7 +281,10 @@ impl Money {
         self.same_currency(&other)?;
         self.minor
             .checked_sub(other.minor)
-            .map(|minor| Money { minor, currency: self.currency })
+            .map(|minor| Money {
+                minor,
+                currency: self.currency,
+            })
             .ok_or_else(|| MoneyError::Overflow(format!("{} - {}", self.minor, other.minor)))
     }
 
@@ -293,7 +320,10 @@ mod tests {
         assert_eq!(cur("jpy").exponent(), 0);
         assert_eq!(cur("USD").exponent(), 2);
         assert_eq!(cur("KWD").exponent(), 3);
-        assert!(matches!(Currency::from_code("XXX"), Err(MoneyError::UnknownCurrency(_))));
+        assert!(matches!(
+            Currency::from_code("XXX"),
+            Err(MoneyError::UnknownCurrency(_))
+        ));
     }
 
     #[test]
@@ -318,8 +348,19 @@ mod tests {
             Money::parse_major("1.005", cur("USD")),
             Err(MoneyError::TooManyDecimals { .. })
         ));
-        for bad in ["", "abc", "1.2.3", "1e3", "12.", "-", "99999999999999999999"] {
-            assert!(Money::parse_major(bad, cur("USD")).is_err(), "{bad:?} must be refused");
+        for bad in [
+            "",
+            "abc",
+            "1.2.3",
+            "1e3",
+            "12.",
+            "-",
+            "99999999999999999999",
+        ] {
+            assert!(
+                Money::parse_major(bad, cur("USD")).is_err(),
+                "{bad:?} must be refused"
+            );
         }
     }
 
@@ -339,8 +380,14 @@ mod tests {
 
     #[test]
     fn minor_units_from_either_json_form() {
-        assert_eq!(Money::minor_from_json(&serde_json::json!(12500)), Some(12500));
-        assert_eq!(Money::minor_from_json(&serde_json::json!("12500")), Some(12500));
+        assert_eq!(
+            Money::minor_from_json(&serde_json::json!(12500)),
+            Some(12500)
+        );
+        assert_eq!(
+            Money::minor_from_json(&serde_json::json!("12500")),
+            Some(12500)
+        );
         assert_eq!(Money::minor_from_json(&serde_json::json!("12.5")), None);
         assert_eq!(Money::minor_from_json(&serde_json::json!(12.5)), None);
     }
@@ -349,7 +396,10 @@ mod tests {
     fn arithmetic_refuses_mixed_currencies() {
         let a = Money::new(100, cur("USD"));
         let b = Money::new(100, cur("KRW"));
-        assert!(matches!(a.checked_add(b), Err(MoneyError::CurrencyMismatch(..))));
+        assert!(matches!(
+            a.checked_add(b),
+            Err(MoneyError::CurrencyMismatch(..))
+        ));
         assert_eq!(a.checked_add(a).unwrap().minor, 200);
     }
 }

@@ -22,13 +22,20 @@ pub struct TaxRate {
 
 impl TaxRate {
     /// No tax.
-    pub const NONE: TaxRate = TaxRate { basis_points: 0, inclusive: true };
+    pub const NONE: TaxRate = TaxRate {
+        basis_points: 0,
+        inclusive: true,
+    };
 
     /// The tax part of a gross line amount, per the rule in the module comment.
     pub fn tax_on(&self, gross_minor: i64) -> i64 {
         let bp = i128::from(self.basis_points);
         let g = i128::from(gross_minor);
-        let (num, den) = if self.inclusive { (g * bp, 10_000 + bp) } else { (g * bp, 10_000) };
+        let (num, den) = if self.inclusive {
+            (g * bp, 10_000 + bp)
+        } else {
+            (g * bp, 10_000)
+        };
         round_half_away(num, den) as i64
     }
 }
@@ -74,10 +81,20 @@ pub struct LineTotals {
 impl OrderLine {
     /// The line's figures; `None` if they overflow.
     pub fn totals(&self) -> Option<LineTotals> {
-        let gross = self.unit_price_minor.checked_mul(i64::from(self.quantity))?;
+        let gross = self
+            .unit_price_minor
+            .checked_mul(i64::from(self.quantity))?;
         let tax = self.tax.tax_on(gross);
-        let total = if self.tax.inclusive { gross } else { gross.checked_add(tax)? };
-        Some(LineTotals { gross_minor: gross, tax_minor: tax, total_minor: total })
+        let total = if self.tax.inclusive {
+            gross
+        } else {
+            gross.checked_add(tax)?
+        };
+        Some(LineTotals {
+            gross_minor: gross,
+            tax_minor: tax,
+            total_minor: total,
+        })
     }
 }
 
@@ -118,7 +135,9 @@ pub fn order_totals(currency: Currency, lines: &[OrderLine]) -> Result<OrderTota
         if l.quantity == 0 || l.unit_price_minor < 0 || l.name.trim().is_empty() {
             return Err(OrderError::BadLine(l.name.clone()));
         }
-        let t = l.totals().ok_or_else(|| MoneyError::Overflow(l.name.clone()))?;
+        let t = l
+            .totals()
+            .ok_or_else(|| MoneyError::Overflow(l.name.clone()))?;
         total = total.checked_add(Money::new(t.total_minor, currency))?;
         tax = tax.checked_add(Money::new(t.tax_minor, currency))?;
     }
@@ -137,7 +156,10 @@ mod tests {
             name: "item".into(),
             quantity: qty,
             unit_price_minor: price,
-            tax: TaxRate { basis_points: bp, inclusive },
+            tax: TaxRate {
+                basis_points: bp,
+                inclusive,
+            },
         }
     }
 
@@ -145,7 +167,10 @@ mod tests {
     fn inclusive_vat_is_extracted_from_the_price() {
         // Korean VAT 10 % inside 11,000 won is exactly 1,000 won.
         let t = line(11_000, 1, 1000, true).totals().unwrap();
-        assert_eq!((t.gross_minor, t.tax_minor, t.total_minor), (11_000, 1_000, 11_000));
+        assert_eq!(
+            (t.gross_minor, t.tax_minor, t.total_minor),
+            (11_000, 1_000, 11_000)
+        );
         // 4,500 won × 2 = 9,000; 9000/11 = 818.18 → 818.
         assert_eq!(line(4_500, 2, 1000, true).totals().unwrap().tax_minor, 818);
     }
@@ -174,9 +199,18 @@ mod tests {
     fn bad_orders_are_refused_with_a_reason() {
         let krw = Currency::KRW;
         assert_eq!(order_totals(krw, &[]), Err(OrderError::Empty));
-        assert!(matches!(order_totals(krw, &[line(100, 0, 0, true)]), Err(OrderError::BadLine(_))));
-        assert!(matches!(order_totals(krw, &[line(-1, 1, 0, true)]), Err(OrderError::BadLine(_))));
-        assert_eq!(order_totals(krw, &[line(0, 1, 0, true)]), Err(OrderError::ZeroTotal));
+        assert!(matches!(
+            order_totals(krw, &[line(100, 0, 0, true)]),
+            Err(OrderError::BadLine(_))
+        ));
+        assert!(matches!(
+            order_totals(krw, &[line(-1, 1, 0, true)]),
+            Err(OrderError::BadLine(_))
+        ));
+        assert_eq!(
+            order_totals(krw, &[line(0, 1, 0, true)]),
+            Err(OrderError::ZeroTotal)
+        );
         assert!(order_totals(krw, &[line(i64::MAX, 2, 0, true)]).is_err());
     }
 }

@@ -352,8 +352,11 @@ pub trait Terminal: Send + Sync + std::fmt::Debug {
     async fn diagnose(&self) -> Result<Diagnosis, RequestError>;
 
     /// Charges. Must only be called after the attempt is committed to the ledger.
-    async fn pay(&self, req: &PayRequest, events: &dyn EventSink)
-        -> Result<PayOutcome, RequestError>;
+    async fn pay(
+        &self,
+        req: &PayRequest,
+        events: &dyn EventSink,
+    ) -> Result<PayOutcome, RequestError>;
 
     /// Asks the terminal what became of a payment.
     async fn inquire_payment(&self, q: &PaymentQuery) -> Result<PaymentStatus, InquiryError>;
@@ -361,7 +364,9 @@ pub trait Terminal: Send + Sync + std::fmt::Debug {
     /// Asks the terminal to stop the payment `request_id` while it waits for a card.
     async fn cancel(&self, request_id: &RequestId) -> Result<CancelAck, RequestError> {
         let _ = request_id;
-        Err(RequestError::Unsupported("cancelling a running payment".into()))
+        Err(RequestError::Unsupported(
+            "cancelling a running payment".into(),
+        ))
     }
 
     /// Refunds. Must only be called after the refund is committed to the ledger.
