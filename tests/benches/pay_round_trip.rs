@@ -2,6 +2,8 @@
 //! attempt rows committed (WAL, synchronous=FULL), diagnosis, a signed and encrypted pay, the
 //! verified and decrypted answer, and the outcome committed — what a cashier waits for,
 //! minus the customer.
+// A bench whose setup fails must stop loudly.
+#![allow(clippy::expect_used)]
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use kassa_acceptance::vectors_dir;

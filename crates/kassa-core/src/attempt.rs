@@ -247,6 +247,8 @@ mod tests {
     use super::*;
     use AttemptState::*;
 
+    type Move = fn(&mut AttemptMachine) -> Result<AttemptState, IllegalTransition>;
+
     const ALL: [AttemptState; 8] = [
         Created,
         Sending,
@@ -279,7 +281,7 @@ mod tests {
         for s in [Succeeded, Failed, Refused] {
             assert!(s.is_final());
             let m = AttemptMachine::resume(s);
-            let moves: [fn(&mut AttemptMachine) -> Result<AttemptState, IllegalTransition>; 8] = [
+            let moves: [Move; 8] = [
                 AttemptMachine::diagnosed_ok,
                 AttemptMachine::diagnose_failed,
                 AttemptMachine::sent,
