@@ -66,6 +66,14 @@ fn list_orders(c: &mut Criterion) {
             Box::new(|n| assert_eq!(n, 50)),
         ),
         (
+            "text: one month's prefix (over 5 000 matches: scan)",
+            page(OrderFilter {
+                text: Some(format!("O{}", mid.format("%Y%m"))),
+                ..Default::default()
+            }),
+            Box::new(|n| assert_eq!(n, 50)),
+        ),
+        (
             "text: a full order id",
             page(OrderFilter {
                 text: Some(one.to_lowercase()),
