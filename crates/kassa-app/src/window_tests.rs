@@ -2,6 +2,7 @@
 //! TypeScript file the UI imports: regenerated here and compared with the committed copy.
 
 use super::*;
+use crate::error::AppError;
 
 #[test]
 fn error_view_is_code_and_message_only() {
