@@ -168,7 +168,7 @@ export function phaseHint(p: Phase): string | null {
     case "authorising":
       return "Waiting for the card issuer. Do not remove the card.";
     case "recovering":
-      return `Asking the terminal what happened — try ${p.tries}, ${p.elapsed_secs} s of ${p.window_secs} s.`;
+      return `Asking the terminal what happened (attempt ${p.tries}, ${p.elapsed_secs} s of up to ${p.window_secs} s).`;
     default:
       return null;
   }
