@@ -1,37 +1,21 @@
 #!/usr/bin/env bash
-# Runs Kassa on the built-in simulator so a newcomer sees a working checkout with no hardware.
-# Installs what it needs first; safe to re-run. With the desktop window built (issue 4) this
-# opens the window in demo mode; until then it starts the N950 simulator and rings up a demo
-# sale and a refund through kassactl.
+# Runs Kassa in demo mode: the desktop window with the built-in simulated N950 and KICC
+# terminals, a demo catalog and a demo manager PIN (1234; demo cashier 0000), so a newcomer sees
+# a working checkout with no hardware. Installs what it needs first; safe to re-run.
+# `--kiosk` opens the self-service kiosk instead. Without a display (no $DISPLAY or
+# $WAYLAND_DISPLAY), it shows the same checkout headlessly: the N950 simulator and a demo sale
+# and refund through kassactl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/deps.sh build-essential pkg-config
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
-cargo build --release -p kassa-cli -p kassa-sim
-BIN=target/release
-KEYS=../shared/spec/vectors
-[ -d "$KEYS" ] || KEYS=assets/demo-keys
+if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+  exec bash scripts/demo-cli.sh
+fi
+
+bash scripts/deps.sh build-essential pkg-config libwebkit2gtk-4.1-dev
+(cd ui && npm install --no-audit --no-fund && npm run build)
+cargo build --release -p kassa --features custom-protocol
 export KASSA_DATA_DIR="${KASSA_DATA_DIR:-$PWD/target/demo-data}"
-mkdir -p "$KASSA_DATA_DIR"
-
-"$BIN/kassa-sim" antom --listen 127.0.0.1:0 --customer-mode on \
-  --pos-public-key "$KEYS/pos_public_key.pem" \
-  --terminal-private-key "$KEYS/terminal_private_key_pkcs8.pem" > "$KASSA_DATA_DIR/sim.out" 2>"$KASSA_DATA_DIR/sim.log" &
-SIM=$!
-trap 'kill $SIM 2>/dev/null || true' EXIT
-for _ in $(seq 100); do grep -q "listening on" "$KASSA_DATA_DIR/sim.out" 2>/dev/null && break; sleep 0.1; done
-ADDR=$(sed -n 's/^listening on //p' "$KASSA_DATA_DIR/sim.out")
-echo "N950 simulator on $ADDR (ledger: $KASSA_DATA_DIR/kassa.db)"
-
-K="$BIN/kassactl"
-"$K" terminal add antom-lan --name "Demo N950" --host "${ADDR%:*}" --port "${ADDR##*:}" \
-  --client-id N950SN0001 --pos-key "$KEYS/pos_private_key_pkcs8.pem" \
-  --terminal-key "$KEYS/terminal_public_key.pem" --customer-mode on --default
-"$K" terminal diagnose "Demo N950"
-echo "--- a sale: 2 Americano and a Latte, VAT 10 % included"
-"$K" sale --currency KRW --item "Americano:4500x2" --item "Caffè Latte:5000" --vat 10 || true
-ORDER=$("$K" --json orders --limit 1 | sed -n 's/.*"id":"\([^"]*\)".*/\1/p' | head -1)
-echo "--- a partial refund of one Americano"
-"$K" refund --payment "$ORDER" --amount 4500 --reason "demo: one coffee returned" || true
-echo "--- the order and its journal"
-"$K" order "$ORDER"
+echo "Kassa demo: data in $KASSA_DATA_DIR — manager PIN 1234, cashier PIN 0000"
+exec target/release/kassa "$@"
