@@ -2,7 +2,7 @@
 //! so the window appears at once and shows progress while the ledger opens, demo mode starts
 //! and unfinished payments are reconciled.
 
-use crate::commands::{manage, sale, session, settings};
+use crate::commands::{manage, print, sale, session, settings};
 use crate::state::{AppState, Boot, KIOSK, MAIN};
 use kassa_app::{Demo, OpenOptions, Service};
 use std::sync::Arc;
@@ -70,6 +70,18 @@ pub fn run(args: Args) -> Result<(), tauri::Error> {
             settings::remove_account,
             settings::demo_status,
             settings::demo_queue,
+            print::printer_status,
+            print::printers,
+            print::print_settings,
+            print::print,
+            print::retry_print,
+            print::cancel_print,
+            print::save_printer,
+            print::remove_printer,
+            print::save_print_settings,
+            print::print_test_page,
+            print::print_z_report,
+            print::export_z_report,
         ])
         .setup(move |app| {
             let url = WebviewUrl::App("index.html".into());
@@ -109,6 +121,7 @@ async fn start(app: AppHandle) {
     };
     state.set_boot(Boot::Ready(svc.clone()));
     let _ = app.emit(settings::STATUS_CHANGED, ());
+    spawn_print_queue(&app, svc.clone());
     match svc.recover_all().await {
         Ok(report) => tracing::info!(
             examined = report.examined,
@@ -119,6 +132,19 @@ async fn start(app: AppHandle) {
     }
     state.set_recovering(false);
     let _ = app.emit(settings::STATUS_CHANGED, ());
+}
+
+/// Starts the background printer for the life of the app; each job that ends tells the
+/// windows to refresh their printer status.
+fn spawn_print_queue(app: &AppHandle, svc: Arc<Service>) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let on_job = move |job: &kassa_ledger::PrintJob| {
+            tracing::debug!(job = job.id, state = job.state.as_str(), "print job ended");
+            let _ = app.emit(print::PRINTER_CHANGED, ());
+        };
+        svc.run_print_queue(std::future::pending(), on_job).await;
+    });
 }
 
 async fn open(state: &AppState) -> Result<Arc<Service>, kassa_app::ErrorView> {

@@ -3,6 +3,7 @@
 //! is decided by the service from who is signed in or whose manager PIN came with the call.
 
 pub mod manage;
+pub mod print;
 pub mod sale;
 pub mod session;
 pub mod settings;

@@ -59,8 +59,7 @@ pub async fn kiosk_exit(
     } else {
         verify_pin(&svc, entry).await?
     };
-    op.require(kassa_app::Permission::Settings).map_err(view)?;
-    tracing::info!(manager = op.name(), "kiosk mode ended by a manager");
+    svc.kiosk_exit(&op).map_err(view)?;
     app.exit(0);
     Ok(())
 }

@@ -31,6 +31,7 @@ import type {
   TerminalInput,
   ZReport,
 } from "./bindings";
+import type { PrintCopy, PrintJob, PrintOutcome, PrintSettings, PrinterConfig, PrinterStatus, ZExport } from "./printing";
 
 /** Any rejection as `{code, message}`. */
 export function toError(e: unknown): ErrorView {
@@ -89,6 +90,26 @@ export const api = {
   zReport: () => call<ZReport>("z_report"),
   closeDay: (manager: PinEntry | null) => call<ZReport>("close_day", { manager }),
 
+  printerStatus: () => call<PrinterStatus>("printer_status"),
+  printers: () => call<PrinterConfig[]>("printers"),
+  printSettings: () => call<PrintSettings>("print_settings"),
+  /** Prints or reprints the document `id` names (an order, a refund, an unresolved attempt). */
+  print: (id: string, copy: PrintCopy | null = null, printer: string | null = null) =>
+    call<PrintJob>("print", { id, copy, printer }),
+  retryPrint: (job: number) => call<PrintJob>("retry_print", { job }),
+  cancelPrint: (job: number) => call<PrintJob>("cancel_print", { job }),
+  savePrinter: (printer: PrinterConfig, manager: PinEntry | null) =>
+    call<PrinterConfig>("save_printer", { printer, manager }),
+  removePrinter: (name: string, manager: PinEntry | null) => call<void>("remove_printer", { name, manager }),
+  savePrintSettings: (settings: PrintSettings, manager: PinEntry | null) =>
+    call<PrintSettings>("save_print_settings", { settings, manager }),
+  printTestPage: (name: string, manager: PinEntry | null) =>
+    call<PrintOutcome>("print_test_page", { name, manager }),
+  printZReport: (day: string, manager: PinEntry | null) =>
+    call<PrintJob>("print_z_report", { day, printer: null, manager }),
+  exportZReport: (day: string | null, manager: PinEntry | null) =>
+    call<ZExport>("export_z_report", { day, manager }),
+
   demoStatus: () => call<DemoStatus>("demo_status"),
   demoQueue: (terminal: string, behaviour: DemoBehaviour) => call<DemoStatus>("demo_queue", { terminal, behaviour }),
 };
@@ -101,4 +122,9 @@ export function onPaymentEvent(f: (e: TerminalEvent) => void): Promise<UnlistenF
 /** The shell's status changed (start-up recovery finished, demo mode ended...). */
 export function onStatusChanged(f: () => void): Promise<UnlistenFn> {
   return listen<null>("status-changed", () => f());
+}
+
+/** A print job ended or the printers changed: refresh the printer status. */
+export function onPrinterChanged(f: () => void): Promise<UnlistenFn> {
+  return listen<null>("printer-changed", () => f());
 }
