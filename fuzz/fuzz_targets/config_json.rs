@@ -1,7 +1,7 @@
 //! Configuration JSON (what `kassactl terminal add` and the Settings screen store, and what
 //! start-up reads back): the three terminal configs `AntomConfig`, `KiccConfig` and
 //! `IotPayConfig`, and the ledger's terminal rows and settings, which must refuse anything
-//! that holds a key, password or PIN.
+//! that holds a key, password or PIN; and the PEM text of the N950 key files.
 //!
 //! Key files named in a config are never opened here: a fuzzed path could name any file.
 //!
@@ -11,6 +11,7 @@
 //! PEM private key, and gives back exactly what it stored.
 #![no_main]
 
+use kassa_antom::protocol::{PrivateKey, PublicKey};
 use kassa_antom::AntomConfig;
 use kassa_core::{Clock, ManualClock};
 use kassa_fuzz::{assert_round_trip, json_eq};
@@ -81,6 +82,11 @@ fn check_base(url: &str) {
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
         check_base(text);
+        // The key files a config names: PEM parsing of both keys, refused below 2048 bits.
+        if let Ok(k) = PrivateKey::from_pem(text) {
+            let _ = k.public_key();
+        }
+        let _ = PublicKey::from_pem(text);
     }
     let Ok(value) = serde_json::from_slice::<Value>(data) else {
         return;

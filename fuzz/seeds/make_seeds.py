@@ -60,16 +60,17 @@ def main():
 
     # Envelope: body under the fixed key, header + body for the POS key, seal/open.
     resp = env[2]
-    write("antom_envelope", "gcm_body", b"\x00" + resp["body"].encode())
+    write("antom_envelope_body", "gcm_body", resp["body"].encode())
     key_hex = resp["aes_key_hex"]
     ecb = subprocess.run(
         ["openssl", "enc", "-aes-256-ecb", "-K", key_hex, "-nosalt"],
         input=resp["plaintext"].encode(), capture_output=True, check=True,
     ).stdout
-    write("antom_envelope", "ecb_body", b"\x01" + base64.b64encode(ecb))
+    write("antom_envelope_body", "ecb_body", base64.b64encode(ecb))
     write("antom_envelope", "open_gcm", b"\x80" + resp["encrypt_header"].encode() + b"\n" + resp["body"].encode())
-    write("antom_envelope", "seal_gcm", b"\xe0/v2/payments/pay\nN950SN0001\n2026-11-21T10:15:41.007+09:00")
-    write("antom_envelope", "seal_ecb", b"\xe1" + resp["plaintext"].encode())
+    write("antom_envelope", "open_ecb_wrong_profile", b"\x81" + env[0]["encrypt_header"].encode() + b"\n" + env[1]["body"].encode())
+    write("antom_envelope", "seal_gcm", b"\xf0/v2/payments/pay\nN950SN0001\n2026-11-21T10:15:41.007+09:00")
+    write("antom_envelope", "seal_ecb", b"\xf1" + resp["plaintext"].encode())
 
     # N950 answers (plaintext).
     ok = {"resultStatus": "S", "resultCode": "SUCCESS", "resultMessage": "success"}
@@ -200,6 +201,8 @@ def main():
         "tax_rates": [{"id": "vat", "label": "VAT 10%", "basis_points": 1000, "inclusive": True}]}))
     write("config_json", "secret_refused", compact({"host": "h", "merchant_key": "abc", "note": "-----BEGIN PRIVATE KEY-----"}))
     write("config_json", "base_url_text", "http://127.0.0.1:9/v1")
+    with open(os.path.join(ROOT, "fuzz", "keys", "pos_public_key.pem")) as f:
+        write("config_json", "pos_public_key.pem", f.read())
 
     # USB frames (PROTOCOLS §2.2): "KS" | 1 | kind | seq | header_len | body_len | header | body | crc32.
     def frame(kind, seq, header, body):
