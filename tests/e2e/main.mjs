@@ -1,7 +1,13 @@
 // Runs every end-to-end test in order, each in its own app session, and prints
 // `N passed, M failed` last. A failing test leaves a screenshot in tests/e2e/artifacts/.
-import { mkdirSync, writeFileSync } from "node:fs";
-import { tests } from "./specs.mjs";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+
+// Every specs*.mjs file of this folder contributes its `tests`, specs.mjs first.
+const files = readdirSync(new URL(".", import.meta.url))
+  .filter((f) => /^specs.*\.mjs$/.test(f))
+  .sort();
+const tests = [];
+for (const f of files) tests.push(...(await import(`./${f}`)).tests);
 
 const only = process.argv[2];
 /** A hung session (an app that never starts) fails its test instead of the whole run. */

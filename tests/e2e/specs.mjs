@@ -4,14 +4,14 @@ import assert from "node:assert/strict";
 import { By, Key, launch } from "./harness.mjs";
 
 // Barcodes of the demo catalog (kassa-app demo.rs): 88000000 + position.
-const AMERICANO = "8800000000001";
-const LATTE = "8800000000002";
-const WHOLE_CAKE = "8800000000018";
-const CASHIER = ["Park Jun", "0000"];
-const MANAGER_PIN = "1234";
+export const AMERICANO = "8800000000001";
+export const LATTE = "8800000000002";
+export const WHOLE_CAKE = "8800000000018";
+export const CASHIER = ["Park Jun", "0000"];
+export const MANAGER_PIN = "1234";
 
 /** Runs `body` on a fresh app session; on failure keeps a screenshot in artifacts/. */
-async function withApp(name, { args = [], cashier = true }, body) {
+export async function withApp(name, { args = [], cashier = true }, body) {
   const w = await launch(args);
   try {
     if (cashier) await w.signIn(...CASHIER);
@@ -24,23 +24,23 @@ async function withApp(name, { args = [], cashier = true }, body) {
   }
 }
 
-async function scan(w, code) {
+export async function scan(w, code) {
   await w.type("search", code + Key.ENTER);
 }
 
-async function demo(w, id) {
+export async function demo(w, id) {
   if (!(await w.has("demo-kicc-approve")) || !(await (await w.el("demo-kicc-approve", 2000)).isDisplayed())) {
     await w.click("demo-toggle");
   }
   await w.click(id);
 }
 
-async function payAndWait(w, outcome, timeout = 60000) {
+export async function payAndWait(w, outcome, timeout = 60000) {
   await w.click("pay-button");
   await w.waitAttr("payment-dialog", "data-state", outcome, timeout);
 }
 
-async function openLatestOrder(w) {
+export async function openLatestOrder(w) {
   await w.click("nav-orders");
   const open = await w.driver.wait(
     async () => (await w.driver.findElements(By.css('[data-testid^="order-open-"]')))[0],
