@@ -187,9 +187,9 @@ impl Said {
         self.text(&["result", "resultStatus"])
     }
 
-    /// The call succeeded by Antom's rules (§1.5): status `S` with `SUCCESS` or a code this
-    /// driver does not know (which follows its status), as `codes::classify` decides; the
-    /// `n950_response` target checks that `classify` never says success without `S`.
+    /// The call succeeded by Antom's rules (§1.5): status `S` with `SUCCESS` (an unrecognised
+    /// code with `S` is unknown), as `codes::classify` decides; the `n950_response` target
+    /// checks that `classify` never says success without `S`.
     fn success(&self) -> bool {
         let (Some(status), Some(code)) = (self.status(), self.text(&["result", "resultCode"]))
         else {

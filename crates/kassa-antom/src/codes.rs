@@ -203,9 +203,16 @@ fn implied(code: &ResultCode) -> Option<CallClass> {
     }
 }
 
-/// Classifies a call's `result` (§1.5). An unknown code follows its status (`S` success,
-/// `F` failed, `U` unknown); a known code whose status contradicts it, or an unknown status,
-/// is *unknown* — the safe reading when the terminal's answer does not add up.
+/// Classifies a call's `result` (§1.5).
+///
+/// Fail closed, never guess: only a recognised success code (`SUCCESS`) with `S` is a
+/// success. A code this crate does not know follows its status only towards safety — `F`
+/// failed, `U` unknown, and `S` *unknown* too, because counting an unrecognised code as paid
+/// or refunded could book money the terminal never took; as unknown, the driver reconciles
+/// (`inquiryPayment`, or a manager once the recovery window is spent). An unknown `F` code
+/// stays a decline: taking it for one charges nothing, and the driver still confirms a
+/// decline that names no request. A known code whose status contradicts it, or an unknown
+/// status, is *unknown* as well.
 pub fn classify(status: &ResultStatus, code: &ResultCode) -> CallClass {
     let by_status = match status {
         ResultStatus::S => CallClass::Success,
@@ -213,6 +220,7 @@ pub fn classify(status: &ResultStatus, code: &ResultCode) -> CallClass {
         ResultStatus::U | ResultStatus::Unknown(_) => return CallClass::Unknown,
     };
     match implied(code) {
+        None if by_status == CallClass::Success => CallClass::Unknown,
         None => by_status,
         Some(CallClass::Unknown) => CallClass::Unknown,
         Some(CallClass::Success) if by_status == CallClass::Success => CallClass::Success,
@@ -251,13 +259,18 @@ mod tests {
     }
 
     #[test]
-    fn unknown_codes_follow_the_status() {
+    fn unknown_codes_fail_closed() {
         assert_eq!(c("U", "SOMETHING_NEW"), CallClass::Unknown);
         assert_eq!(
             c("F", "SOMETHING_NEW"),
             CallClass::Failed { retryable: false }
         );
-        assert_eq!(c("S", "SOMETHING_NEW"), CallClass::Success);
+        assert_eq!(
+            c("S", "SOMETHING_NEW"),
+            CallClass::Unknown,
+            "an S with a code nobody recognises is not proof of payment"
+        );
+        assert_eq!(c("S", ""), CallClass::Unknown, "nor is an S with no code");
         assert_eq!(
             c("X", "SUCCESS"),
             CallClass::Unknown,

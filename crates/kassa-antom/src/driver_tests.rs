@@ -438,3 +438,78 @@ async fn a_decline_naming_no_request_is_taken_only_when_the_terminals_record_agr
     assert!(matches!(out, PayOutcome::Declined(_)), "{out:?}");
     assert_eq!(f.seen.lock().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn an_s_with_an_unrecognised_code_is_unknown_until_a_recognised_success_settles_it() {
+    let odd = |extra: Value| {
+        let mut v = ok(extra);
+        v["result"]["resultCode"] = json!("APPROVED_PENDING_SETTLEMENT");
+        Reply::Json(v)
+    };
+    let record = json!({"paymentRequestId": "KS20261121A0001", "paymentId": "PID1",
+        "paymentStatus": "SUCCESS", "paymentAmount": {"value": 12500, "currency": "KRW"}});
+    let f = fake(vec![
+        odd(
+            json!({"paymentId": "PID1", "paymentRequestId": "KS20261121A0001",
+            "paymentAmount": {"value": 12500, "currency": "KRW"}}),
+        ),
+        odd(record.clone()),
+        Reply::Json(ok(record)),
+    ]);
+    let d = driver(f, false);
+    let out = d.pay(&pay_req(), &VecSink::default()).await.unwrap();
+    assert!(
+        matches!(out, PayOutcome::Unknown { reason: UnknownReason::NotFinal(ref m) }
+            if m.contains("APPROVED_PENDING_SETTLEMENT")),
+        "a complete approval but for the code is still not paid: {out:?}"
+    );
+    let q = PaymentQuery {
+        request_id: pay_req().request_id,
+        amount: krw(12500),
+    };
+    let first = d.inquire_payment(&q).await;
+    assert!(
+        matches!(
+            first,
+            Err(InquiryError::Untrustworthy(UnknownReason::NotFinal(_)))
+        ),
+        "an inquiry with the same odd code settles nothing, recovery keeps asking: {first:?}"
+    );
+    let second = d.inquire_payment(&q).await;
+    assert!(
+        matches!(second, Ok(PaymentStatus::Succeeded(ref a)) if a.terminal_payment_id == "PID1"),
+        "{second:?}"
+    );
+    let seen = f.seen.lock().unwrap();
+    assert_eq!(
+        seen.len(),
+        3,
+        "the odd pay answer sent no confirming inquiry of its own"
+    );
+    assert_eq!(seen[1].0, "/v2/payments/inquiryPayment");
+}
+
+#[tokio::test]
+async fn a_refund_answered_s_with_an_unrecognised_code_is_unknown() {
+    let mut odd = ok(json!({"refundRequestId": "R1", "refundId": "RID1"}));
+    odd["result"]["resultCode"] = json!("REFUND_ACCEPTED");
+    let f = fake(vec![Reply::Json(odd.clone()), Reply::Json(odd)]);
+    let d = driver(f, false);
+    let out = d.refund(&refund_req(12500)).await.unwrap();
+    assert!(
+        matches!(out, RefundOutcome::Unknown { reason: UnknownReason::NotFinal(_), ref terminal_refund_id }
+            if terminal_refund_id.as_deref() == Some("RID1")),
+        "{out:?}"
+    );
+    let resent = d
+        .inquire_refund(&RefundQuery {
+            request: refund_req(12500),
+            terminal_refund_id: None,
+        })
+        .await;
+    assert_eq!(
+        resent,
+        Ok(RefundStatus::Pending),
+        "the re-sent request settles nothing either"
+    );
+}
