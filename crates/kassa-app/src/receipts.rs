@@ -3,8 +3,8 @@
 //! slip of a succeeded refund referencing its sale, and the kiosk's "please wait for staff"
 //! slip of a payment whose outcome is open. The Z report is in [`crate::reports`].
 //!
-//! The store header comes from the store settings ([`crate::store`]); the language from the
-//! print settings, else Korean for a store selling in KRW and English otherwise.
+//! The store header and footer come from the store settings ([`crate::store`]); the language
+//! from the print settings, else Korean for a store selling in KRW and English otherwise.
 
 use crate::error::{AppError, AppResult};
 use crate::Service;
@@ -48,7 +48,8 @@ pub fn copy_for(c: PrintCopy) -> CopyFor {
 }
 
 impl Service {
-    /// The store as printed at the top of every document.
+    /// The store as printed at the top of every document, with the footer that closes the
+    /// customer's receipts.
     pub fn receipt_header(&self) -> AppResult<StoreHeader> {
         let s = self.store_settings()?;
         Ok(StoreHeader {
@@ -57,6 +58,7 @@ impl Service {
             business_number: s.business_number,
             representative: String::new(),
             phone: s.phone,
+            footer: s.receipt_footer,
         })
     }
 

@@ -79,7 +79,9 @@ fn every_document_reads_back_with_its_text_hangul_included() {
                 "000 Approved 00 Thank You",
                 "정상승인 되었습니다",
                 "2026/11/21 10:15",
-                "이용해 주셔서 감사합니다",
+                "교환 및 환불은 7일 이내,",
+                "영수증을 지참해 주세요",
+                "Exchanges and refunds within 7",
             ],
         ),
         (
@@ -90,7 +92,13 @@ fn every_document_reads_back_with_its_text_hangul_included() {
         (
             "refund_customer",
             Language::Ko,
-            &["환불 영수증", "원거래", "9,000 KRW", "주문 착오"],
+            &[
+                "환불 영수증",
+                "원거래",
+                "9,000 KRW",
+                "주문 착오",
+                "영수증을 지참해 주세요",
+            ],
         ),
         (
             "kiosk_wait",

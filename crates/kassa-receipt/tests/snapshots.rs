@@ -131,3 +131,44 @@ fn the_merchant_copy_has_a_signature_line_and_the_customer_copy_does_not() {
     assert!(customer.lines.iter().any(|l| l.contains("[Customer copy]")));
     assert!(merchant.lines.iter().any(|l| l.contains("[Merchant copy]")));
 }
+
+/// The lines from the store's footer on, or `None` when the footer is not printed.
+fn from_footer(r: &Receipt, paper: Paper) -> Option<String> {
+    let lines = layout(r, paper).lines;
+    let at = lines.iter().position(|l| l.contains("교환 및 환불은"))?;
+    Some(lines[at..].join("\n"))
+}
+
+#[test]
+fn the_stores_footer_closes_the_customer_copy_and_the_thanks_stand_in_without_one() {
+    for paper in [Paper::Mm58, Paper::Mm80, Paper::A4] {
+        for doc in [
+            Document::Sale(sale(CopyFor::Customer)),
+            Document::Refund(refund(CopyFor::Customer)),
+        ] {
+            let r = receipt(Language::En, doc);
+            let text = layout(&r, paper).to_text();
+            let tail = from_footer(&r, paper).unwrap_or_else(|| panic!("no footer in\n{text}"));
+            // Both footer lines end the slip, their words intact across the wrap.
+            let words = tail.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert!(
+                words.ends_with(
+                    "영수증을 지참해 주세요 Exchanges and refunds within 7 days with this receipt"
+                ),
+                "{paper:?}: {tail}"
+            );
+            assert!(!text.contains("Thank you for your visit"), "{text}");
+
+            let mut plain = r.clone();
+            plain.store.footer = " \n ".into();
+            let lines = layout(&plain, paper).lines;
+            assert_eq!(lines.last().unwrap().trim(), "Thank you for your visit");
+        }
+        let merchant = receipt(Language::Ko, Document::Sale(sale(CopyFor::Merchant)));
+        assert_eq!(
+            from_footer(&merchant, paper),
+            None,
+            "the store's copy has none"
+        );
+    }
+}

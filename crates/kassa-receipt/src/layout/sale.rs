@@ -33,6 +33,7 @@ pub(super) fn sale(sh: &mut Sheet, l: &Labels, store: &StoreHeader, s: &Sale) {
     finish(
         sh,
         l,
+        store,
         s.copy,
         s.payments.iter().any(|p| p.tender() != Tender::Cash),
     );
@@ -66,7 +67,7 @@ pub(super) fn refund(sh: &mut Sheet, l: &Labels, store: &StoreHeader, r: &Refund
     sh.rule('=');
     sh.kv(l.refunded, &r.refund.amount.display());
     payment(sh, l, &r.refund, Some(l.refunded_to));
-    finish(sh, l, r.copy, r.refund.tender() != Tender::Cash);
+    finish(sh, l, store, r.copy, r.refund.tender() != Tender::Cash);
 }
 
 /// The document title and, when given, the copy it is.
@@ -218,8 +219,9 @@ fn card_lines(sh: &mut Sheet, l: &Labels, c: &CardDetails, terminal_ref: Option<
     }
 }
 
-/// Signature line on the merchant copy of a non-cash slip; thanks on the customer's.
-fn finish(sh: &mut Sheet, l: &Labels, copy: CopyFor, signed: bool) {
+/// Signature line on the merchant copy of a non-cash slip; on the customer's, the store's
+/// footer, or the built-in thanks when it has none (the footer is usually its own thanks).
+fn finish(sh: &mut Sheet, l: &Labels, store: &StoreHeader, copy: CopyFor, signed: bool) {
     sh.rule('=');
     match copy {
         CopyFor::Merchant if signed => {
@@ -229,7 +231,18 @@ fn finish(sh: &mut Sheet, l: &Labels, copy: CopyFor, signed: bool) {
             sh.lines.push(format!("{label}{line}"));
         }
         CopyFor::Merchant => {}
-        CopyFor::Customer => sh.center(l.thanks),
+        CopyFor::Customer => {
+            let footer: Vec<&str> = store
+                .footer
+                .lines()
+                .map(str::trim)
+                .filter(|f| !f.is_empty())
+                .collect();
+            if footer.is_empty() {
+                sh.center(l.thanks);
+            }
+            footer.into_iter().for_each(|f| sh.center(f));
+        }
     }
 }
 

@@ -28,7 +28,8 @@ pub enum Language {
     Ko,
 }
 
-/// The store, as printed at the top of every document.
+/// The store, as printed at the top of every document (and its footer at the bottom of the
+/// customer's receipts and refund slips).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoreHeader {
     /// Trading name.
@@ -41,6 +42,10 @@ pub struct StoreHeader {
     pub representative: String,
     /// Telephone number; empty prints nothing.
     pub phone: String,
+    /// The store's closing words at the bottom of the customer's copy, in place of the
+    /// built-in thank-you (which prints when this is empty); each line wraps and is centred.
+    #[serde(default)]
+    pub footer: String,
 }
 
 /// Which copy of a slip this is: the customer's, or the one the store keeps.

@@ -31,6 +31,7 @@ pub fn store() -> StoreHeader {
         business_number: "123-45-67890".into(),
         representative: "홍길동".into(),
         phone: "02-555-0100".into(),
+        footer: "교환 및 환불은 7일 이내, 영수증을 지참해 주세요\nExchanges and refunds within 7 days with this receipt".into(),
     }
 }
 
