@@ -71,6 +71,9 @@ pub struct PrinterStatus {
     pub error_code: Option<String>,
     /// One sentence: what is wrong and what to do, or that all is well.
     pub message: String,
+    /// The jobs not yet printed (queued, printing, failed), oldest first: what a person may
+    /// retry now or cancel.
+    pub jobs: Vec<PrintJob>,
 }
 
 impl Service {
@@ -320,7 +323,7 @@ impl Service {
                 let next = match (job.state, &job.next_try_at) {
                     (PrintJobState::Failed, _) => format!(
                         " Printing gave up after {} tries: fix the printer, then press Retry \
-                         (or reprint from the order).",
+                         in Settings → Printers (or reprint from the order).",
                         job.tries
                     ),
                     (_, Some(at)) => format!(
@@ -350,13 +353,15 @@ impl Service {
                 ),
             ),
         };
+        let error_code = last.and_then(|j| j.last_error_code.clone());
         Ok(PrinterStatus {
             health,
             printer: printer.map(|p| p.name),
             waiting,
             failed,
-            error_code: last.and_then(|j| j.last_error_code.clone()),
+            error_code,
             message,
+            jobs: open,
         })
     }
 

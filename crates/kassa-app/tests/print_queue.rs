@@ -17,6 +17,7 @@ use std::time::Duration;
 
 const ORDER: &str = "O20261121101530ST01000";
 const PAY: &str = "P20261121101530ST01001";
+const REFUND: &str = "R20261121101600ST01002";
 
 fn folder_printer(r: &Rig) -> PrinterConfig {
     let dir = r.dir.path().join("receipts");
@@ -279,4 +280,73 @@ async fn a_test_page_prints_at_once_and_a_failure_says_what_to_check() {
     let err = r.svc.print_test_page("counter").await.unwrap_err();
     assert_eq!(err.code(), "printer-unreachable");
     assert!(err.to_string().contains("counter") && err.to_string().contains("IP address"));
+}
+
+#[tokio::test]
+async fn the_status_lists_the_jobs_waiting_so_a_person_can_retry_or_cancel_them() {
+    let r = rig();
+    paid_order(&r, ORDER, PAY);
+    r.svc.save_printer(escpos(&dead_port()), "manager").unwrap();
+    let customer = r
+        .svc
+        .reprint(ORDER, PrintCopy::Customer, None, "kim")
+        .unwrap();
+    let merchant = r
+        .svc
+        .reprint(ORDER, PrintCopy::Merchant, None, "kim")
+        .unwrap();
+    r.svc.print_due().await.unwrap();
+
+    let status = r.svc.printer_status().unwrap();
+    let ids: Vec<i64> = status.jobs.iter().map(|j| j.id).collect();
+    assert_eq!(ids, [customer.id, merchant.id], "oldest first");
+    let j = &status.jobs[0];
+    assert_eq!(
+        j.document,
+        PrintDocument::Sale {
+            order_id: ORDER.into(),
+            copy: PrintCopy::Customer
+        }
+    );
+    assert_eq!(j.last_error_code.as_deref(), Some("printer-unreachable"));
+
+    r.svc.cancel_print_job(customer.id).unwrap();
+    let status = r.svc.printer_status().unwrap();
+    assert_eq!(status.jobs.len(), 1, "a cancelled job leaves the list");
+    assert_eq!(status.jobs[0].id, merchant.id);
+    r.svc.cancel_print_job(merchant.id).unwrap();
+    let status = r.svc.printer_status().unwrap();
+    assert!(status.jobs.is_empty());
+    assert_eq!(status.health, PrinterHealth::Ready, "{}", status.message);
+}
+
+#[tokio::test]
+async fn a_refund_slip_prints_from_its_refund_id() {
+    let r = rig();
+    paid_order(&r, ORDER, PAY);
+    refund(&r, REFUND, PAY, 4_500);
+    r.svc.save_printer(folder_printer(&r), "manager").unwrap();
+    for copy in [PrintCopy::Customer, PrintCopy::Merchant] {
+        let doc = r.svc.document_for(REFUND, copy).unwrap();
+        assert_eq!(
+            doc,
+            PrintDocument::Refund {
+                refund_id: REFUND.into(),
+                copy
+            }
+        );
+        r.svc.queue_print(doc, None, "kim").unwrap();
+    }
+    let done = r.svc.print_due().await.unwrap();
+    assert!(
+        done.iter().all(|j| j.state == PrintJobState::Printed),
+        "{done:?}"
+    );
+    for copy in ["customer", "merchant"] {
+        let file = r
+            .dir
+            .path()
+            .join(format!("receipts/refund_{REFUND}_{copy}.pdf"));
+        assert!(file.is_file(), "{file:?}");
+    }
 }
