@@ -6,7 +6,7 @@
 mod common;
 
 use common::{
-    pay_request, query, recover, rig, rig_with, short_pay_timing, Recovered, KEY, MCH_ID,
+    pay_request, query, recover, rig, rig_with, short_pay_timing, Recovered, Rig, KEY, MCH_ID,
 };
 use kassa_core::{
     Countdown, InquiryError, PayOutcome, PaymentStatus, Phase, RefundRule, RequestError, Terminal,
@@ -66,156 +66,246 @@ async fn approve_pays_once_with_receipt_data_and_no_expiry_date() {
     sim.stop().await.unwrap();
 }
 
-#[tokio::test]
-async fn decline_reports_the_terminal_text() {
+/// What recovery makes of the attempt after `pay`.
+enum Then {
+    /// The outcome is final: there is nothing to recover.
+    Final,
+    /// Recovery's `tries`-th query finds the payment, for the amount asked.
+    FoundPaid { tries: u32 },
+    /// Every query across the window leaves it open and a manager decides; `last` checks the
+    /// last answer.
+    Manager {
+        last: fn(&Result<PaymentStatus, InquiryError>) -> bool,
+    },
+}
+
+/// One scripted behaviour: what `pay` reports, what recovery then finds, and what the
+/// cloud's order store holds afterwards.
+struct Scenario {
+    name: &'static str,
+    behaviour: Behaviour,
+    /// The driver gives up on `pay` sooner than the simulator answers.
+    short_pay_timeout: bool,
+    id: &'static str,
+    minor: i64,
+    outcome: fn(&PayOutcome) -> bool,
+    then: Then,
+    /// Orders the cloud charged.
+    paid: usize,
+    /// The order's `status` in the cloud.
+    status: i64,
+    /// What the terminal charged for it.
+    charged: i64,
+}
+
+fn scenarios() -> Vec<Scenario> {
+    vec![
+        // The terminal's own text reaches the cashier.
+        Scenario {
+            name: "decline",
+            behaviour: Behaviour::Decline,
+            short_pay_timeout: false,
+            id: "P2",
+            minor: 500,
+            outcome: |o| {
+                matches!(o, PayOutcome::Declined(d)
+                    if d.code == "status 9" && d.message == DECLINED_TEXT && !d.retryable)
+            },
+            then: Then::Final,
+            paid: 0,
+            status: 9,
+            charged: 500,
+        },
+        // Cancelled by the system: a new attempt may work.
+        Scenario {
+            name: "cancel",
+            behaviour: Behaviour::Cancel,
+            short_pay_timeout: false,
+            id: "P3",
+            minor: 500,
+            outcome: |o| {
+                matches!(o, PayOutcome::Declined(d)
+                    if d.code == "status 4" && d.message == CANCELLED_TEXT && d.retryable)
+            },
+            then: Then::Final,
+            paid: 0,
+            status: 4,
+            charged: 500,
+        },
+        // The cloud charges at once but answers long after the client gave up: unknown, and
+        // the first query finds it paid.
+        Scenario {
+            name: "timeout",
+            behaviour: Behaviour::Timeout { hold_ms: 120_000 },
+            short_pay_timeout: true,
+            id: "P4",
+            minor: 1250,
+            outcome: |o| {
+                *o == PayOutcome::Unknown {
+                    reason: UnknownReason::Timeout,
+                }
+            },
+            then: Then::FoundPaid { tries: 1 },
+            paid: 1,
+            status: 2,
+            charged: 1250,
+        },
+        // An order stuck paying goes to a manager after the window.
+        Scenario {
+            name: "stuck-paying",
+            behaviour: Behaviour::StuckPaying,
+            short_pay_timeout: false,
+            id: "P5",
+            minor: 700,
+            outcome: |o| {
+                matches!(
+                    o,
+                    PayOutcome::Unknown {
+                        reason: UnknownReason::NotFinal(_)
+                    }
+                )
+            },
+            then: Then::Manager {
+                last: |l| matches!(l, Ok(PaymentStatus::Pending)),
+            },
+            paid: 0,
+            status: 1,
+            charged: 700,
+        },
+        // Every answer about the order is wrongly signed: create_order is not trusted; the
+        // first query agrees with it (status and amount) and settles, with a warning.
+        Scenario {
+            name: "bad-signature",
+            behaviour: Behaviour::BadSignature,
+            short_pay_timeout: false,
+            id: "P6",
+            minor: 990,
+            outcome: |o| {
+                matches!(
+                    o,
+                    PayOutcome::Unknown {
+                        reason: UnknownReason::BadSignature(_)
+                    }
+                )
+            },
+            then: Then::FoundPaid { tries: 1 },
+            paid: 1,
+            status: 2,
+            charged: 990,
+        },
+        // The terminal charged another amount: never approved; every query disagrees with
+        // the attempt, so a manager decides.
+        Scenario {
+            name: "wrong-amount",
+            behaviour: Behaviour::WrongAmount,
+            short_pay_timeout: false,
+            id: "P7",
+            minor: 1000,
+            outcome: |o| {
+                matches!(
+                    o,
+                    PayOutcome::Unknown {
+                        reason: UnknownReason::Mismatch(_)
+                    }
+                )
+            },
+            then: Then::Manager {
+                last: |l| {
+                    matches!(
+                        l,
+                        Err(InquiryError::Untrustworthy(UnknownReason::Mismatch(_)))
+                    )
+                },
+            },
+            paid: 1,
+            status: 2,
+            charged: 1100,
+        },
+    ]
+}
+
+/// A simulator scripted with the scenario's behaviour, a driver on it, and the outcome of
+/// the scenario's `pay`.
+async fn pay_under(s: &Scenario) -> (IotPaySim, Rig, PayOutcome) {
     let sim = sim().await;
-    sim.push(Behaviour::Decline);
-    let r = rig(&sim.base_url());
-    let out = r
-        .driver
-        .pay(&pay_request("P2", 500), &VecSink::default())
-        .await
-        .unwrap();
-    let PayOutcome::Declined(d) = out else {
-        panic!("expected decline, got {out:?}")
+    sim.push(s.behaviour.clone());
+    let timing = if s.short_pay_timeout {
+        short_pay_timing()
+    } else {
+        kassa_iotpay::default_timing()
     };
-    assert_eq!(d.code, "status 9");
-    assert_eq!(d.message, DECLINED_TEXT);
-    assert_eq!(sim.paid_count(), 0);
-    assert_eq!(sim.order("P2").unwrap().status, 9);
-    sim.stop().await.unwrap();
+    let r = rig_with(&sim.base_url(), KEY, timing);
+    let out = r
+        .driver
+        .pay(&pay_request(s.id, s.minor), &VecSink::default())
+        .await
+        .unwrap();
+    (sim, r, out)
 }
 
 #[tokio::test]
-async fn cancel_by_the_system_is_a_retryable_decline() {
-    let sim = sim().await;
-    sim.push(Behaviour::Cancel);
-    let r = rig(&sim.base_url());
-    let out = r
-        .driver
-        .pay(&pay_request("P3", 500), &VecSink::default())
-        .await
-        .unwrap();
-    let PayOutcome::Declined(d) = out else {
-        panic!("expected decline, got {out:?}")
-    };
-    assert_eq!(d.code, "status 4");
-    assert_eq!(d.message, CANCELLED_TEXT);
-    assert!(d.retryable);
-    assert_eq!(sim.paid_count(), 0);
-    sim.stop().await.unwrap();
-}
+async fn each_scripted_behaviour_ends_as_the_money_rules_say() {
+    for s in scenarios() {
+        let name = s.name;
+        let (sim, r, out) = pay_under(&s).await;
+        assert!((s.outcome)(&out), "{name}: pay said {out:?}");
 
-/// The cloud charges at once but answers long after the client gave up: unknown, and the
-/// first query finds it paid.
-#[tokio::test]
-async fn timeout_is_unknown_and_recovery_finds_the_payment() {
-    let sim = sim().await;
-    sim.push(Behaviour::Timeout { hold_ms: 120_000 });
-    let r = rig_with(&sim.base_url(), KEY, short_pay_timing());
-    let out = r
-        .driver
-        .pay(&pay_request("P4", 1250), &VecSink::default())
-        .await
-        .unwrap();
-    assert_eq!(
-        out,
-        PayOutcome::Unknown {
-            reason: UnknownReason::Timeout
-        }
-    );
-    assert_eq!(
-        sim.paid_count(),
-        1,
-        "the cloud charged although the answer was lost"
-    );
-
-    match recover(&r, &query("P4", 1250)).await {
-        Recovered::Settled {
-            status: PaymentStatus::Succeeded(a),
-            tries,
-        } => {
-            assert_eq!(tries, 1);
-            assert_eq!(a.amount.minor, 1250);
-            assert_eq!(a.terminal_payment_id, sim.order("P4").unwrap().pay_order_id);
-        }
-        other => panic!("expected recovery to find the payment, got {other:?}"),
-    }
-    // Stopping releases the held answer rather than waiting two minutes for it.
-    sim.stop().await.unwrap();
-}
-
-#[tokio::test]
-async fn an_order_stuck_paying_goes_to_a_manager_after_the_window() {
-    let sim = sim().await;
-    sim.push(Behaviour::StuckPaying);
-    let r = rig(&sim.base_url());
-    let out = r
-        .driver
-        .pay(&pay_request("P5", 700), &VecSink::default())
-        .await
-        .unwrap();
-    assert!(
-        matches!(
-            out,
-            PayOutcome::Unknown {
-                reason: UnknownReason::NotFinal(_)
+        let recovered = match s.then {
+            Then::Final => None,
+            _ => Some(recover(&r, &query(s.id, s.minor)).await),
+        };
+        let t = r.driver.timing();
+        match (s.then, recovered) {
+            (Then::Final, None) => {}
+            (
+                Then::FoundPaid { tries },
+                Some(Recovered::Settled {
+                    status: PaymentStatus::Succeeded(a),
+                    tries: took,
+                }),
+            ) => {
+                assert_eq!(took, tries, "{name}: queries until found");
+                assert_eq!(a.amount.minor, s.minor, "{name}: amount found");
+                assert_eq!(
+                    a.terminal_payment_id,
+                    sim.order(s.id).unwrap().pay_order_id,
+                    "{name}: the cloud's id for the order"
+                );
             }
-        ),
-        "{out:?}"
-    );
-
-    let t = r.driver.timing();
-    match recover(&r, &query("P5", 700)).await {
-        Recovered::NeedsManager {
-            last: Ok(PaymentStatus::Pending),
-            tries,
-        } => {
-            // Every poll_interval across the whole window, plus the first ask.
-            let expected = (t.recovery_window.as_secs() / t.poll_interval.as_secs()) as u32 + 1;
-            assert_eq!(tries, expected);
+            (Then::Manager { last }, Some(Recovered::NeedsManager { last: got, tries })) => {
+                assert!(last(&got), "{name}: last answer {got:?}");
+                // Every poll_interval across the whole window, plus the first ask.
+                let expected = (t.recovery_window.as_secs() / t.poll_interval.as_secs()) as u32 + 1;
+                assert_eq!(tries, expected, "{name}: queries across the window");
+            }
+            (_, other) => panic!("{name}: recovery ended {other:?}"),
         }
-        other => panic!("expected a manager decision, got {other:?}"),
+
+        assert_eq!(sim.paid_count(), s.paid, "{name}: orders the cloud charged");
+        let o = sim.order(s.id).unwrap();
+        assert_eq!(o.status, s.status, "{name}: order status in the cloud");
+        assert_eq!(
+            (o.amount, o.charged_amount),
+            (s.minor, s.charged),
+            "{name}: asked and charged"
+        );
+        // Stopping releases a held answer rather than waiting minutes for it.
+        sim.stop().await.unwrap();
     }
-    assert_eq!(sim.paid_count(), 0);
-    assert_eq!(sim.order("P5").unwrap().status, 1);
-    sim.stop().await.unwrap();
 }
 
-/// Every answer about the order is wrongly signed: create_order is not trusted; the first
-/// query agrees with it (status and amount) and settles, with a warning.
+/// A driver that never saw the create_order answer (e.g. after a restart) needs two
+/// agreeing answers about a wrongly signed order: the first alone is untrustworthy.
 #[tokio::test]
-async fn bad_signature_is_not_trusted_but_agreeing_queries_settle() {
-    let sim = sim().await;
-    sim.push(Behaviour::BadSignature);
-    let r = rig(&sim.base_url());
-    let out = r
-        .driver
-        .pay(&pay_request("P6", 990), &VecSink::default())
-        .await
+async fn a_fresh_driver_needs_two_agreeing_answers_under_bad_signatures() {
+    let s = scenarios()
+        .into_iter()
+        .find(|s| s.name == "bad-signature")
         .unwrap();
-    assert!(
-        matches!(
-            out,
-            PayOutcome::Unknown {
-                reason: UnknownReason::BadSignature(_)
-            }
-        ),
-        "{out:?}"
-    );
-    match recover(&r, &query("P6", 990)).await {
-        Recovered::Settled {
-            status: PaymentStatus::Succeeded(a),
-            tries: 1,
-        } => assert_eq!(a.amount.minor, 990),
-        other => panic!("expected the agreeing query to settle, got {other:?}"),
-    }
-    assert_eq!(sim.paid_count(), 1);
-
-    // A driver that never saw the create_order answer (e.g. after a restart) needs two
-    // agreeing answers: the first alone is untrustworthy.
+    let (sim, _seen_the_pay, out) = pay_under(&s).await;
+    assert!((s.outcome)(&out), "{out:?}");
     let fresh = rig(&sim.base_url());
-    let first = fresh.driver.inquire_payment(&query("P6", 990)).await;
+    let first = fresh.driver.inquire_payment(&query(s.id, s.minor)).await;
     assert!(
         matches!(
             first,
@@ -223,45 +313,11 @@ async fn bad_signature_is_not_trusted_but_agreeing_queries_settle() {
         ),
         "{first:?}"
     );
-    let second = fresh.driver.inquire_payment(&query("P6", 990)).await;
+    let second = fresh.driver.inquire_payment(&query(s.id, s.minor)).await;
     assert!(
         matches!(second, Ok(PaymentStatus::Succeeded(_))),
         "{second:?}"
     );
-    sim.stop().await.unwrap();
-}
-
-/// The terminal charged another amount: never approved; every query disagrees with the
-/// attempt, so a manager decides.
-#[tokio::test]
-async fn wrong_amount_is_never_approved() {
-    let sim = sim().await;
-    sim.push(Behaviour::WrongAmount);
-    let r = rig(&sim.base_url());
-    let out = r
-        .driver
-        .pay(&pay_request("P7", 1000), &VecSink::default())
-        .await
-        .unwrap();
-    assert!(
-        matches!(
-            out,
-            PayOutcome::Unknown {
-                reason: UnknownReason::Mismatch(_)
-            }
-        ),
-        "{out:?}"
-    );
-    match recover(&r, &query("P7", 1000)).await {
-        Recovered::NeedsManager {
-            last: Err(InquiryError::Untrustworthy(UnknownReason::Mismatch(_))),
-            ..
-        } => {}
-        other => panic!("expected a manager decision, got {other:?}"),
-    }
-    let o = sim.order("P7").unwrap();
-    assert!(o.is_paid());
-    assert_eq!((o.amount, o.charged_amount), (1000, 1100));
     sim.stop().await.unwrap();
 }
 
