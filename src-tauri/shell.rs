@@ -61,6 +61,7 @@ pub fn run(args: Args) -> Result<(), tauri::Error> {
             manage::z_report,
             manage::close_day,
             settings::diagnose_terminal,
+            settings::usb_terminals,
             settings::save_terminal,
             settings::remove_terminal,
             settings::save_store,

@@ -3,6 +3,7 @@
 
 use super::view;
 use crate::state::{AppState, CmdResult};
+use kassa_app::registry::UsbTerminalView;
 use kassa_app::window::{PinEntry, TerminalInfo, TerminalInput};
 use kassa_app::{
     AccountInput, AccountView, DemoBehaviour, DemoStatus, ErrorView, Product, StoreSettings,
@@ -22,6 +23,18 @@ pub async fn diagnose_terminal(
 ) -> CmdResult<Diagnosis> {
     let svc = state.service().await?;
     svc.diagnose_as(&state.operator(&window)?, &name)
+        .await
+        .map_err(view)
+}
+
+/// USB devices that are, or may be, N950 terminals, for the terminal settings.
+#[tauri::command]
+pub async fn usb_terminals(
+    window: WebviewWindow,
+    state: State<'_, AppState>,
+) -> CmdResult<Vec<UsbTerminalView>> {
+    let svc = state.service().await?;
+    svc.usb_terminals_as(&state.operator(&window)?)
         .await
         .map_err(view)
 }

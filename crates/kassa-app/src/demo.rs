@@ -1,6 +1,8 @@
 //! Demo mode: with no terminal configured, Kassa runs against the built-in simulators
 //! (kassa-sim's Antom N950 and KICC, in this process, on loopback), registered as the
-//! terminals `Demo N950` and `Demo KICC`, with a Korean café's catalog (KRW, VAT 10 % in the
+//! terminals `Demo N950` and `Demo KICC`; the same simulated N950 is also cabled to a simulated
+//! USB bus (the byte-level fake of `kassa_antom::usb::fake`) as `Demo N950 USB`, so the USB
+//! path and the terminal settings' list of USB terminals work without hardware. With a Korean café's catalog (KRW, VAT 10 % in the
 //! prices), a demo manager (PIN 1234) and cashier (PIN 0000). The window shows a banner while
 //! [`Service::is_demo`] holds; adding a real terminal ends demo mode.
 //!
@@ -15,9 +17,12 @@ use crate::error::{AppError, AppResult};
 use crate::store::StoreSettings;
 use crate::Service;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// Name of the simulated N950.
 pub const DEMO_N950: &str = "Demo N950";
+/// Name of the simulated N950 on the simulated USB cable.
+pub const DEMO_N950_USB: &str = "Demo N950 USB";
 /// Name of the simulated KICC terminal.
 pub const DEMO_KICC: &str = "Demo KICC";
 /// Setting that records whether demo mode is on.
@@ -30,7 +35,7 @@ pub const DEMO_ACCOUNTS: [(&str, Role, &str); 2] = [
 
 /// Whether `name` is one of the demo terminals.
 pub fn is_demo_terminal(name: &str) -> bool {
-    name == DEMO_N950 || name == DEMO_KICC
+    name == DEMO_N950 || name == DEMO_N950_USB || name == DEMO_KICC
 }
 
 /// What a simulated terminal does with the next payment.
@@ -83,7 +88,7 @@ impl DemoStatus {
         }
     }
 
-    /// Demo mode is on, with both simulated terminals.
+    /// Demo mode is on, with the simulated terminals.
     pub fn active() -> DemoStatus {
         DemoStatus {
             active: true,
@@ -95,6 +100,10 @@ impl DemoStatus {
                 DemoTerminal {
                     name: DEMO_N950.into(),
                     kind: crate::registry::ANTOM_LAN.into(),
+                },
+                DemoTerminal {
+                    name: DEMO_N950_USB.into(),
+                    kind: crate::registry::ANTOM_USB.into(),
                 },
             ],
             pin_hint: DEMO_ACCOUNTS
@@ -137,7 +146,9 @@ impl Service {
     /// still has an open attempt, which keeps it listed until that attempt is settled.
     pub(crate) fn end_demo(&self, actor: &str) -> AppResult<()> {
         self.set_demo(false)?;
-        for name in [DEMO_N950, DEMO_KICC] {
+        // The simulated USB bus goes with the simulators.
+        self.set_usb_backend(Arc::new(kassa_antom::usb::RusbBackend::new()));
+        for name in [DEMO_N950, DEMO_N950_USB, DEMO_KICC] {
             if self.ledger.terminal(name)?.is_some() {
                 if let Err(e) = self.remove_terminal(name, actor) {
                     tracing::warn!(terminal = name, error = %e, "demo terminal kept");
@@ -252,8 +263,9 @@ mod running {
     //! The simulators themselves (the `demo` feature: the desktop package enables it).
 
     use super::*;
+    use kassa_antom::usb::fake::{FakeBus, FakeDevice};
     use kassa_ledger::TerminalRow;
-    use kassa_sim::antom::{AntomSim, AntomSimHandle, Behaviour, SimConfig};
+    use kassa_sim::antom::{AntomSim, AntomSimHandle, Behaviour, SimConfig, UsbTerminal};
     use kassa_sim::kicc::{KiccSim, Scenario, SimTiming};
     use std::path::Path;
     use std::time::Duration;
@@ -271,6 +283,10 @@ mod running {
     pub struct Demo {
         n950: AntomSimHandle,
         kicc: KiccSim,
+        /// The simulated USB bus, with the N950 plugged in.
+        bus: FakeBus,
+        /// The N950's USB side on that bus.
+        n950_usb: UsbTerminal,
     }
 
     fn config_err(what: &str, e: impl std::fmt::Display) -> AppError {
@@ -318,10 +334,27 @@ mod running {
                 .await
                 .map_err(|e| config_err("KICC simulator", e))?;
 
+            // The N950 plugged in by USB in normal mode: its first use switches it to
+            // accessory mode, as a real one would be.
+            let bus = FakeBus::new();
+            let n950_usb = n950.attach_usb(bus.plug(FakeDevice::n950(DEMO_SN)));
+            svc.set_usb_backend(Arc::new(bus.clone()));
+
             let first = svc.ledger.terminals()?.is_empty();
             let n950_cfg = kassa_antom::AntomConfig {
                 host: "127.0.0.1".into(),
                 port: n950.addr().port(),
+                client_id: DEMO_SN.into(),
+                pos_key_path: pos_key.clone(),
+                terminal_key_path: terminal_key.clone(),
+                envelope: kassa_antom::Envelope::Gcm,
+                customer_mode: true,
+                payment_method: "CARD".into(),
+                timing: kassa_antom::AntomConfig::default_timing(),
+            };
+            // Refunds go over the LAN, as §1.6 has it for a terminal with a LAN address.
+            let n950_usb_cfg = kassa_antom::usb::AntomUsbConfig {
+                serial: Some(DEMO_SN.into()),
                 client_id: DEMO_SN.into(),
                 pos_key_path: pos_key,
                 terminal_key_path: terminal_key,
@@ -329,6 +362,8 @@ mod running {
                 customer_mode: true,
                 payment_method: "CARD".into(),
                 timing: kassa_antom::AntomConfig::default_timing(),
+                lan_host: Some("127.0.0.1".into()),
+                lan_port: n950.addr().port(),
             };
             let kicc_cfg = kassa_kicc::KiccConfig {
                 host: "127.0.0.1".into(),
@@ -349,6 +384,11 @@ mod running {
                     DEMO_N950,
                     crate::registry::ANTOM_LAN,
                     serde_json::to_value(&n950_cfg),
+                ),
+                (
+                    DEMO_N950_USB,
+                    crate::registry::ANTOM_USB,
+                    serde_json::to_value(&n950_usb_cfg),
                 ),
             ] {
                 let config = config.map_err(|e| config_err("terminal settings", e))?;
@@ -372,7 +412,12 @@ mod running {
                 kicc = %kicc.addr(),
                 "demo mode: simulated terminals running"
             );
-            Ok(Demo { n950, kicc })
+            Ok(Demo {
+                n950,
+                kicc,
+                bus,
+                n950_usb,
+            })
         }
 
         /// Demo mode as the window shows it.
@@ -383,7 +428,7 @@ mod running {
         /// Chooses what `terminal` does with its next payment.
         pub fn queue(&self, terminal: &str, b: DemoBehaviour) -> AppResult<DemoStatus> {
             match terminal {
-                DEMO_N950 => self.n950.push(match b {
+                DEMO_N950 | DEMO_N950_USB => self.n950.push(match b {
                     DemoBehaviour::Approve => Behaviour::Approve,
                     DemoBehaviour::Decline => {
                         Behaviour::Decline(kassa_sim::antom::DEFAULT_DECLINE.into())
@@ -406,15 +451,17 @@ mod running {
                 }),
                 other => {
                     return Err(AppError::NotFound(format!(
-                        "{other:?} is not a demo terminal: use {DEMO_N950} or {DEMO_KICC}"
+                        "{other:?} is not a demo terminal: use {DEMO_N950}, {DEMO_N950_USB} or {DEMO_KICC}"
                     )))
                 }
             }
             Ok(self.status())
         }
 
-        /// Stops both simulators.
+        /// Stops the simulators and unplugs the simulated USB bus.
         pub async fn stop(self) {
+            self.bus.shutdown();
+            self.n950_usb.shutdown().await;
             self.n950.shutdown().await;
             self.kicc.stop().await;
         }

@@ -38,6 +38,7 @@ fn demo_catalog_is_valid_korean_cafe_with_a_signature_item() {
 fn demo_terminals_are_recognised_by_name() {
     assert!(is_demo_terminal(DEMO_N950));
     assert!(is_demo_terminal(DEMO_KICC));
+    assert!(is_demo_terminal(DEMO_N950_USB));
     assert!(!is_demo_terminal("Counter 1"));
     assert!(DemoStatus::active().pin_hint.contains("1234"));
 }

@@ -94,6 +94,9 @@ pub struct Service {
     recovering: Mutex<HashSet<String>>,
     /// Wakes the background printer when a job is queued.
     print_wake: tokio::sync::Notify,
+    /// The USB bus that N950 USB drivers and the USB scan use: libusb, or demo mode's
+    /// simulated bus while demo mode runs.
+    usb: Mutex<Arc<dyn kassa_antom::usb::UsbBackend>>,
 }
 
 impl Service {
@@ -118,6 +121,7 @@ impl Service {
             drivers: Mutex::new(HashMap::new()),
             recovering: Mutex::new(HashSet::new()),
             print_wake: tokio::sync::Notify::new(),
+            usb: Mutex::new(Arc::new(kassa_antom::usb::RusbBackend::new())),
         })
     }
 
@@ -148,7 +152,7 @@ impl Service {
                 "no terminal named {name:?}: list them with `kassactl terminal list`"
             ))
         })?;
-        let driver = registry::build_terminal(&row, self.clock.clone())?;
+        let driver = registry::build_terminal(&row, self.clock.clone(), self.usb_backend())?;
         self.lock_drivers().insert(name.to_string(), driver.clone());
         Ok(driver)
     }
@@ -156,6 +160,30 @@ impl Service {
     /// Replaces the driver of a terminal (tests and demo mode inject pre-built drivers).
     pub fn set_driver(&self, name: &str, driver: Arc<dyn Terminal>) {
         self.lock_drivers().insert(name.to_string(), driver);
+    }
+
+    /// The USB bus in use.
+    pub fn usb_backend(&self) -> Arc<dyn kassa_antom::usb::UsbBackend> {
+        self.usb.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Puts the N950 USB drivers and the USB scan on another bus (demo mode's simulated one,
+    /// a test's fake); the cached USB drivers are rebuilt on it at their next use.
+    pub fn set_usb_backend(&self, backend: Arc<dyn kassa_antom::usb::UsbBackend>) {
+        *self.usb.lock().unwrap_or_else(|p| p.into_inner()) = backend;
+        let usb_terminals: Vec<String> = self
+            .ledger
+            .terminals()
+            .map(|rows| {
+                rows.into_iter()
+                    .filter(|r| r.kind == registry::ANTOM_USB)
+                    .map(|r| r.name)
+                    .collect()
+            })
+            .unwrap_or_default();
+        for name in usb_terminals {
+            self.forget_driver(&name);
+        }
     }
 
     fn forget_driver(&self, name: &str) {

@@ -4,6 +4,7 @@
 
 use crate::error::{AppError, AppResult};
 use crate::keyfiles;
+use kassa_antom::usb::{UsbBackend, UsbOptions};
 use kassa_core::{Clock, Terminal};
 use kassa_ledger::TerminalRow;
 use std::sync::Arc;
@@ -20,7 +21,11 @@ pub const IOTPAY: &str = "iotpay";
 /// Builds the driver a stored terminal row describes. Fails with a message naming the
 /// terminal when its settings are unreadable or its key files are missing; warns (without
 /// reading it out) when a private or merchant key file can be read by other users.
-pub fn build_terminal(row: &TerminalRow, clock: Arc<dyn Clock>) -> AppResult<Arc<dyn Terminal>> {
+pub fn build_terminal(
+    row: &TerminalRow,
+    clock: Arc<dyn Clock>,
+    usb: Arc<dyn UsbBackend>,
+) -> AppResult<Arc<dyn Terminal>> {
     let bad = |e: String| {
         AppError::Config(format!(
             "terminal {:?} ({}) cannot be used: {e}. Fix it with `kassactl terminal add` or in Settings",
@@ -39,7 +44,8 @@ pub fn build_terminal(row: &TerminalRow, clock: Arc<dyn Clock>) -> AppResult<Arc
             // Nothing is opened here: the terminal may be unplugged while it is set up.
             let cfg: kassa_antom::usb::AntomUsbConfig =
                 serde_json::from_value(row.config.clone()).map_err(|e| bad(e.to_string()))?;
-            let t = kassa_antom::Antom::usb(cfg, clock).map_err(|e| bad(e.to_string()))?;
+            let t = kassa_antom::Antom::usb_with_backend(cfg, usb, UsbOptions::default(), clock)
+                .map_err(|e| bad(e.to_string()))?;
             Ok(Arc::new(t))
         }
         KICC => {
@@ -62,6 +68,7 @@ pub fn build_terminal(row: &TerminalRow, clock: Arc<dyn Clock>) -> AppResult<Arc
 /// A USB device that is, or may be, an N950: what `kassactl usb list` prints and the terminal
 /// settings offer.
 #[derive(Debug, Clone, serde::Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct UsbTerminalView {
     /// `18d1:2d00`.
     pub ids: String,
@@ -82,11 +89,17 @@ pub struct UsbTerminalView {
     pub detail: String,
 }
 
-/// Lists USB devices that are, or may be, N950 terminals. libusb runs on the blocking pool,
-/// never on the async workers; a machine without USB gets a configuration error saying so.
+/// Lists USB devices that are, or may be, N950 terminals, on libusb. A machine without USB
+/// gets a configuration error saying so.
 pub async fn usb_terminals() -> AppResult<Vec<UsbTerminalView>> {
-    use kassa_antom::usb::{scan_async, FoundMode, RusbBackend};
-    let found = scan_async(Arc::new(RusbBackend::new()))
+    usb_terminals_on(Arc::new(kassa_antom::usb::RusbBackend::new())).await
+}
+
+/// As [`usb_terminals`], on the given bus. The scan runs on the blocking pool, never on the
+/// async workers.
+pub async fn usb_terminals_on(backend: Arc<dyn UsbBackend>) -> AppResult<Vec<UsbTerminalView>> {
+    use kassa_antom::usb::{scan_async, FoundMode};
+    let found = scan_async(backend)
         .await
         .map_err(|e| AppError::Config(e.to_string()))?;
     Ok(found

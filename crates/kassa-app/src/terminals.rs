@@ -42,7 +42,7 @@ impl Service {
             config,
             is_default: make_default || first,
         };
-        let driver = registry::build_terminal(&row, self.clock.clone())?;
+        let driver = registry::build_terminal(&row, self.clock.clone(), self.usb_backend())?;
         self.ledger.upsert_terminal(&row)?;
         self.ledger.audit(
             actor,
@@ -88,6 +88,12 @@ impl Service {
             .diagnose()
             .await
             .map_err(|e| AppError::Config(e.to_string()))
+    }
+
+    /// USB devices on the bus in use that are, or may be, N950 terminals (the terminal
+    /// settings offer them). libusb runs on the blocking pool, never on the async workers.
+    pub async fn usb_terminals(&self) -> AppResult<Vec<registry::UsbTerminalView>> {
+        registry::usb_terminals_on(self.usb_backend()).await
     }
 
     /// Removes a terminal; the ledger refuses while one of its attempts is unresolved.

@@ -132,6 +132,16 @@ impl Service {
         self.remove_terminal(name, by.name())
     }
 
+    /// USB devices that are, or may be, N950 terminals (anyone signed in: looking changes
+    /// nothing; adding one still takes a manager).
+    pub async fn usb_terminals_as(
+        &self,
+        by: &Operator,
+    ) -> AppResult<Vec<crate::registry::UsbTerminalView>> {
+        by.require(Permission::Sell)?;
+        self.usb_terminals().await
+    }
+
     /// Tests a terminal (anyone signed in: the status light is for cashiers too).
     pub async fn diagnose_as(&self, by: &Operator, name: &str) -> AppResult<Diagnosis> {
         by.require(Permission::Sell)?;

@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::catalog::{CartInput, CartLineInput};
-use crate::demo::{Demo, DemoBehaviour, DEMO_KICC, DEMO_N950};
+use crate::demo::{Demo, DemoBehaviour, DEMO_KICC, DEMO_N950, DEMO_N950_USB};
 use crate::window::{RefundInput, ResolveInput, TerminalInput};
 use crate::OpenOptions;
 use kassa_core::{Money, Phase, RequestId, Secret, TerminalEvent, UnknownReason};
@@ -270,6 +270,47 @@ async fn a_kiosk_payment_that_ends_unknown_is_flagged_for_a_manager() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_n950_on_its_simulated_usb_cable_is_listed_sells_and_refunds() {
+    let f = fixture().await;
+    let cashier = sign_in(&f.svc, "Park Jun", "0000");
+    let manager = sign_in(&f.svc, "Kim Minji", "1234");
+
+    // What the terminal settings offer: the N950 found in normal mode, not yet switched.
+    let found = f.svc.usb_terminals_as(&cashier).await.unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].serial.as_deref(), Some("N950DEMO0001"));
+    assert_eq!(
+        (found[0].state.as_str(), found[0].accessory_mode),
+        ("switchable", false)
+    );
+
+    // A sale over USB switches it to accessory mode and is paid.
+    let o = f.svc.order_from_cart(&cashier, &cart("latte", 1)).unwrap();
+    let r = f
+        .svc
+        .pay_as(&cashier, &o.id, Some(DEMO_N950_USB), &kassa_core::NullSink)
+        .await
+        .unwrap();
+    assert_eq!(r.status, AttemptState::Succeeded, "{}", r.message);
+    let found = f.svc.usb_terminals_as(&cashier).await.unwrap();
+    assert_eq!(
+        (found[0].state.as_str(), found[0].accessory_mode),
+        ("accessory", true),
+        "{found:?}"
+    );
+
+    // The refund goes over the terminal's LAN address (§1.6).
+    let refund = RefundInput {
+        payment: o.id.clone(),
+        amount_minor: Some(5000),
+        reason: "spilled".into(),
+        terminal_ref: None,
+    };
+    let r = f.svc.refund_as(&manager, refund).await.unwrap();
+    assert_eq!(r.status, AttemptState::Succeeded, "{}", r.message);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn adding_a_real_terminal_ends_demo_mode() {
     let f = fixture().await;
     assert!(f.svc.is_demo().unwrap());
@@ -304,6 +345,10 @@ async fn adding_a_real_terminal_ends_demo_mode() {
         .map(|t| t.name)
         .collect();
     assert_eq!(names, ["Counter KICC"], "the demo terminals are gone");
+    assert!(
+        format!("{:?}", f.svc.usb_backend()).starts_with("RusbBackend"),
+        "USB is the machine's bus again, not the simulated one"
+    );
     let status = f.svc.app_status(false).unwrap();
     assert!(!status.demo);
     assert_eq!(

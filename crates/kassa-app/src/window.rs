@@ -365,6 +365,7 @@ pub fn typescript() -> String {
         RefundInput,
         ResolveInput,
         TerminalInput,
+        crate::registry::UsbTerminalView,
     );
     out.trim_end().to_string() + "\n"
 }

@@ -29,6 +29,7 @@ import type {
   TerminalEvent,
   TerminalInfo,
   TerminalInput,
+  UsbTerminalView,
   ZReport,
 } from "./bindings";
 import type { PrintCopy, PrintJob, PrintOutcome, PrintSettings, PrinterConfig, PrinterStatus, ZExport } from "./printing";
@@ -76,6 +77,7 @@ export const api = {
   recoverAttempt: (requestId: string) => call<PaymentResult>("recover_attempt", { requestId }),
 
   diagnoseTerminal: (name: string) => call<Diagnosis>("diagnose_terminal", { name }),
+  usbTerminals: () => call<UsbTerminalView[]>("usb_terminals"),
   saveTerminal: (input: TerminalInput, manager: PinEntry | null) =>
     call<TerminalInfo>("save_terminal", { input, manager }),
   removeTerminal: (name: string, manager: PinEntry | null) => call<void>("remove_terminal", { name, manager }),

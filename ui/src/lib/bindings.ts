@@ -1046,3 +1046,42 @@ config: Record<string, unknown>,
  * Make it the default.
  */
 make_default: boolean, };
+
+/**
+ * A USB device that is, or may be, an N950: what `kassactl usb list` prints and the terminal
+ * settings offer.
+ */
+export type UsbTerminalView = { 
+/**
+ * `18d1:2d00`.
+ */
+ids: string, 
+/**
+ * `bus 001 device 042` (changes when the device re-enumerates).
+ */
+location: string, 
+/**
+ * Maker string, when the device could be opened.
+ */
+manufacturer: string | null, 
+/**
+ * Product string.
+ */
+product: string | null, 
+/**
+ * Serial number string (what `--serial` matches).
+ */
+serial: string | null, 
+/**
+ * `accessory` (ready), `switchable` (an N950 in normal mode), `unidentified` (speaks the
+ * accessory protocol, not known as an N950) or `unopened` (see `detail`).
+ */
+state: string, 
+/**
+ * Whether it is in accessory mode now.
+ */
+accessory_mode: boolean, 
+/**
+ * A sentence for people.
+ */
+detail: string, };
