@@ -32,8 +32,8 @@ fi
 echo "== cargo test"
 cargo test --workspace --no-fail-fast
 
-echo "== fuzzing, every target for a short bounded time"
-bash scripts/fuzz.sh 15
+echo "== fuzzing, every target for a fixed number of inputs from a fixed seed"
+bash scripts/fuzz.sh --ci
 
 if [ -f ui/package.json ]; then
   echo "== UI type check and unit tests"
