@@ -27,7 +27,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
-/// First version of `print_jobs` (schema version 2).
+/// First version of `print_jobs` (schema version 3).
 pub(crate) const V1: &str = "
 CREATE TABLE print_jobs (
     id               INTEGER PRIMARY KEY,
