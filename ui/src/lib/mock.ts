@@ -1,10 +1,23 @@
 // DEV ONLY (`npm run dev` in a plain browser; never bundled in a build): a fake shell that
-// answers the commands with the demo store's data and plays a payment's events, so screens
-// can be designed without the Rust side. The real demo mode lives in kassa-app.
+// answers the commands with the demo store's data, plays a payment's events and keeps a print
+// queue in memory, so screens can be designed without the Rust side. The real demo mode lives
+// in kassa-app.
 
 import { mockIPC, mockWindows } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import type { AppStatus, OperatorView, Product, TerminalEvent } from "./bindings";
+import {
+  describeTarget,
+  whereOf,
+  type PrintCopy,
+  type PrintDocument,
+  type PrinterConfig,
+  type PrinterStatus,
+  type PrintJob,
+  type PrintOutcome,
+  type PrintSettings,
+  type ZExport,
+} from "./printing";
 
 const P = (id: string, name: string, name_en: string, price: number, category: string, barcode: string): Product => ({
   id,
@@ -116,6 +129,207 @@ async function playPayment(orderId: string, terminal: string | null) {
   };
 }
 
+// The print queue. Jobs print after a short pause; a printer whose name or address says
+// "offline" fails as a switched-off printer does, retried a few times, so the status strip,
+// Retry and Cancel can be seen. Z report exports are a one-page PDF.
+const printers: PrinterConfig[] = [
+  { name: "Receipts", target: { kind: "folder", dir: "/home/kassa/receipts" }, paper: "80mm", is_default: true },
+];
+let printSettings: PrintSettings = {
+  auto_print: { sale_customer: true, sale_merchant: false, refund: true, kiosk_wait: true, z_report: false },
+  language: null,
+};
+const jobs: PrintJob[] = [];
+/** The real queue tries 12 times over half an hour; the mock gives up sooner. */
+const MOCK_TRIES = 3;
+
+const isoIn = (ms = 0): string => new Date(Date.now() + ms).toISOString();
+const offline = (p: PrinterConfig): boolean => /offline/i.test(`${p.name} ${whereOf(p.target)}`);
+const isOpen = (j: PrintJob): boolean => j.state === "queued" || j.state === "printing" || j.state === "failed";
+
+function findPrinter(name: string | null): PrinterConfig {
+  const p = name === null ? printers.find((x) => x.is_default) : printers.find((x) => x.name === name);
+  if (p) return p;
+  throw name === null
+    ? { code: "config", message: "No printer is set up: add one in Settings → Printers." }
+    : { code: "not-found", message: `There is no printer named "${name}": choose another in Settings → Printers.` };
+}
+
+function findJob(id: unknown): PrintJob {
+  const j = jobs.find((x) => x.id === Number(id));
+  if (!j) throw { code: "not-found", message: `There is no print job ${String(id)}: refresh the printer list.` };
+  return j;
+}
+
+function queuePrint(document: PrintDocument, printer: string | null): PrintJob {
+  const p = findPrinter(printer);
+  const now = isoIn();
+  const j: PrintJob = {
+    id: jobs.length + 1,
+    document,
+    printer: p.name,
+    state: "queued",
+    tries: 0,
+    last_error_code: null,
+    last_error: null,
+    next_try_at: now,
+    detail: null,
+    requested_by: operator?.name ?? "auto",
+    created_at: now,
+    updated_at: now,
+    printed_at: null,
+  };
+  jobs.push(j);
+  setTimeout(() => void printJob(j), 800);
+  void emit("printer-changed", null);
+  return { ...j };
+}
+
+/** Prints a queued or failed job now and returns it as it ended. */
+async function printJob(j: PrintJob): Promise<PrintJob> {
+  if (j.state !== "queued" && j.state !== "failed") return { ...j };
+  j.state = "printing";
+  j.tries += 1;
+  await sleep(400);
+  if (j.state !== "printing") return { ...j }; // cancelled meanwhile
+  const p = printers.find((x) => x.name === j.printer);
+  const now = isoIn();
+  j.updated_at = now;
+  if (p && !offline(p)) {
+    Object.assign(j, { state: "printed", printed_at: now, next_try_at: null, last_error_code: null, last_error: null });
+    j.detail = p.target.kind === "folder" ? `saved ${p.target.dir}/${j.document.kind}-${j.id}.pdf` : `sent to ${describeTarget(p.target)}`;
+  } else {
+    const gaveUp = j.tries >= MOCK_TRIES;
+    j.state = gaveUp ? "failed" : "queued";
+    j.last_error_code = p ? "printer-unreachable" : "not-found";
+    j.last_error = p
+      ? `printer "${j.printer}" does not answer: check that it is switched on and connected, then press Retry`
+      : `no printer named "${j.printer}": add it again in Settings → Printers, or cancel the job`;
+    j.next_try_at = gaveUp ? null : isoIn(5000);
+    const due = j.next_try_at;
+    if (!gaveUp) setTimeout(() => j.next_try_at === due && void printJob(j), 5000);
+  }
+  void emit("printer-changed", null);
+  return { ...j };
+}
+
+function printerStatus(): PrinterStatus {
+  const open = jobs.filter(isOpen);
+  const def = printers.find((p) => p.is_default) ?? null;
+  const failed = open.filter((j) => j.state === "failed").length;
+  const waiting = open.length - failed;
+  const last = open.filter((j) => j.last_error !== null).at(-1) ?? null;
+  const base = { printer: def?.name ?? null, waiting, failed, error_code: last?.last_error_code ?? null, jobs: open.map((j) => ({ ...j })) };
+  if (!def && open.length === 0)
+    return { ...base, health: "not-configured", message: "No printer is set up: receipts are not printed. Add one in Settings → Printers." };
+  if (last) return { ...base, health: "failing", message: `${waiting} receipt(s) waiting, ${failed} failed. ${last.last_error}.` };
+  if (def)
+    return { ...base, health: "ready", message: waiting === 0 ? `Printer "${def.name}" ready.` : `Printing ${waiting} receipt(s) on "${def.name}".` };
+  return {
+    ...base,
+    health: "not-configured",
+    message: `${waiting} receipt(s) wait for a printer that is no longer set up: add it again in Settings → Printers, or cancel them.`,
+  };
+}
+
+function savePrinter(p: PrinterConfig): PrinterConfig {
+  if (p.name.trim() === "") throw { code: "usage", message: "Give the printer a name." };
+  if (whereOf(p.target).trim() === "") throw { code: "usage", message: "Say where it prints: its CUPS queue, folder or IP address." };
+  if (p.target.kind === "escpos" && p.paper === "a4") throw { code: "usage", message: "A thermal printer takes 58 mm or 80 mm paper, not A4." };
+  const rest = printers.filter((x) => x.name !== p.name);
+  const saved = { ...p, is_default: p.is_default || rest.every((x) => !x.is_default) };
+  if (saved.is_default) rest.forEach((x) => (x.is_default = false));
+  printers.splice(0, printers.length, ...[...rest, saved].sort((x, y) => Number(y.is_default) - Number(x.is_default)));
+  void emit("printer-changed", null);
+  return saved;
+}
+
+function removePrinter(name: string): null {
+  const at = printers.findIndex((x) => x.name === name);
+  if (at < 0) throw { code: "not-found", message: `There is no printer named "${name}": refresh the list.` };
+  printers.splice(at, 1);
+  const first = printers[0];
+  if (first && printers.every((x) => !x.is_default)) first.is_default = true;
+  void emit("printer-changed", null);
+  return null;
+}
+
+/** A one-page PDF showing `line`, so an exported Z report opens in a viewer. */
+function tinyPdf(line: string): number[] {
+  const content = `BT /F1 14 Tf 72 770 Td (${line}) Tj ET`;
+  const objects = [
+    "<< /Type /Catalog /Pages 2 0 R >>",
+    "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+    `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
+    "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+  ];
+  let out = "%PDF-1.4\n";
+  const offsets = objects.map((o, i) => {
+    const at = out.length;
+    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
+    return at;
+  });
+  const xref = out.length;
+  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  out += offsets.map((o) => `${String(o).padStart(10, "0")} 00000 n \n`).join("");
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Array.from(new TextEncoder().encode(out));
+}
+
+function printCommand(cmd: string, a: Record<string, unknown>): unknown {
+  switch (cmd) {
+    case "printer_status":
+      return printerStatus();
+    case "printers":
+      return printers.map((p) => ({ ...p }));
+    case "print_settings":
+      return printSettings;
+    case "print": {
+      const id = String(a.id);
+      const copy = (a.copy as PrintCopy | null) ?? "customer";
+      // Ids as the ledger makes them: R… a refund, anything else an order's receipt.
+      const doc: PrintDocument = id.startsWith("R") ? { kind: "refund", refund_id: id, copy } : { kind: "sale", order_id: id, copy };
+      return queuePrint(doc, (a.printer as string | null) ?? null);
+    }
+    case "retry_print": {
+      const j = findJob(a.job);
+      if (j.state === "printing") throw { code: "conflict", message: `Print job ${j.id} is printing right now: wait for it.` };
+      if (j.state === "cancelled") throw { code: "conflict", message: `Print job ${j.id} was cancelled: reprint the document instead.` };
+      return printJob(j);
+    }
+    case "cancel_print": {
+      const j = findJob(a.job);
+      if (isOpen(j)) Object.assign(j, { state: "cancelled", next_try_at: null, updated_at: isoIn() });
+      void emit("printer-changed", null);
+      return { ...j };
+    }
+    case "save_printer":
+      return savePrinter(a.printer as PrinterConfig);
+    case "remove_printer":
+      return removePrinter(String(a.name));
+    case "save_print_settings":
+      printSettings = a.settings as PrintSettings;
+      return printSettings;
+    case "print_test_page": {
+      const p = findPrinter(String(a.name));
+      if (offline(p)) throw { code: "printer-unreachable", message: `Printer "${p.name}" does not answer: check that it is switched on and connected.` };
+      const file = p.target.kind === "folder" ? `${p.target.dir}/test-page.pdf` : null;
+      const outcome: PrintOutcome = { printer: p.name, describe: describeTarget(p.target), detail: file ? `saved ${file}` : "test page sent", file };
+      return outcome;
+    }
+    case "print_z_report":
+      return queuePrint({ kind: "z-report", day: String(a.day) }, (a.printer as string | null) ?? null);
+    case "export_z_report": {
+      const day = (a.day as string | null) ?? new Date().toISOString().slice(0, 10);
+      const z: ZExport = { file_stem: `z-report_${day}`, pdf: tinyPdf(`Z report ${day} - dev mock`), csv: "section,count,amount\nsales,0,0\nrefunds,0,0\n" };
+      return z;
+    }
+    default:
+      throw { code: "mock", message: `the dev mock does not implement ${cmd}` };
+  }
+}
+
 export function installMock(): void {
   mockWindows(location.hash === "#kiosk" ? "kiosk" : "main");
   mockIPC(
@@ -152,8 +366,13 @@ export function installMock(): void {
           return { ready: true, checks: { network: true, device: true }, detail: "" };
         case "create_order":
           return { order_id: `O${Date.now()}`, total: { minor: 14000, currency: "KRW" }, tax: { minor: 1273, currency: "KRW" } };
-        case "pay":
-          return playPayment(String(a.orderId), (a.terminal as string | null) ?? null);
+        case "pay": {
+          const r = await playPayment(String(a.orderId), (a.terminal as string | null) ?? null);
+          if (printSettings.auto_print.sale_customer && printers.some((p) => p.is_default)) {
+            queuePrint({ kind: "sale", order_id: r.order_id, copy: "customer" }, null);
+          }
+          return r;
+        }
         case "cancel_payment":
           return "accepted";
         case "orders":
@@ -175,7 +394,7 @@ export function installMock(): void {
             closed_at: null,
           };
         default:
-          throw { code: "mock", message: `the dev mock does not implement ${cmd}` };
+          return printCommand(cmd, a);
       }
     },
     { shouldMockEvents: true },
