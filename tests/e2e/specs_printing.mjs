@@ -41,6 +41,15 @@ async function addPrinter(w, { name, kind, where, paper }) {
   await w.el(`printer-${name}`);
 }
 
+/** The first element whose test id starts with `prefix`, once there is one. */
+function firstByPrefix(w, prefix, what) {
+  return w.driver.wait(
+    async () => (await w.driver.findElements(By.css(`[data-testid^="${prefix}"]`)))[0],
+    15000,
+    what,
+  );
+}
+
 async function toastMatching(w, re, what) {
   await w.waitFor(async () => {
     for (const t of await w.driver.findElements(By.css('[data-testid="toast"]'))) {
@@ -121,11 +130,7 @@ async function receiptsInFolder(w, dir) {
   await w.click("refund-submit");
   await managerPin(w);
   await w.waitFor(async () => (await w.text("order-status", 2000)) === "Refunded", "the refund", 60000);
-  const slip = await w.driver.wait(
-    async () => (await w.driver.findElements(By.css('[data-testid^="refund-print-R"]')))[0],
-    15000,
-    "the refund's Print refund slip button",
-  );
+  const slip = await firstByPrefix(w, "refund-print-R", "the refund's Print refund slip button");
   const refundId = (await slip.getAttribute("data-testid")).slice("refund-print-".length);
   await fileIn(w, dir, new RegExp(`^refund_${refundId}_customer\\.pdf$`), "the auto-printed refund slip");
   await w.click(`refund-print-${refundId}`);
@@ -161,11 +166,7 @@ export const tests = [
         await w.waitAttr("printer-status", "data-health", "failing", 30000);
         await w.click("printer-status");
         await w.click("settings-tab-printers");
-        const retry = await w.driver.wait(
-          async () => (await w.driver.findElements(By.css('[data-testid^="print-job-retry-"]')))[0],
-          15000,
-          "a Retry button",
-        );
+        const retry = await firstByPrefix(w, "print-job-retry-", "a Retry button");
         const job = (await retry.getAttribute("data-testid")).slice("print-job-retry-".length);
         assert.match(await w.text(`print-job-${job}`), /^Receipt O\S+ \(customer copy\)/);
         assert.match(await w.text(`print-job-error-${job}`), /switched on/);
@@ -196,11 +197,7 @@ export const tests = [
         await w.click("order-print");
         await w.click("nav-settings");
         await w.click("settings-tab-printers");
-        const cancel = await w.driver.wait(
-          async () => (await w.driver.findElements(By.css('[data-testid^="print-job-cancel-"]')))[0],
-          15000,
-          "a Cancel button",
-        );
+        const cancel = await firstByPrefix(w, "print-job-cancel-", "a Cancel button");
         await cancel.click();
         await toastMatching(w, /will not print/, "the cancel toast");
         await w.waitFor(async () => !(await w.has("print-jobs")), "the waiting list to empty");
