@@ -124,18 +124,20 @@ impl AppState {
         self.lock_sessions().remove(window.label());
     }
 
-    /// Who acts for a privileged command: a manager whose PIN came with it (an override for
-    /// this one action), else whoever is signed in. The service checks the role.
-    pub async fn authorise(
+    /// The service, and who acts for a privileged command: a manager whose PIN came with it
+    /// (an override for this one action), else whoever is signed in. The service checks the
+    /// role.
+    pub async fn authorised(
         &self,
-        svc: &Arc<Service>,
         window: &WebviewWindow,
         manager: Option<PinEntry>,
-    ) -> CmdResult<Operator> {
-        match manager {
-            Some(entry) => verify_pin(svc, entry).await,
-            None => self.operator(window),
-        }
+    ) -> CmdResult<(Arc<Service>, Operator)> {
+        let svc = self.service().await?;
+        let op = match manager {
+            Some(entry) => verify_pin(&svc, entry).await?,
+            None => self.operator(window)?,
+        };
+        Ok((svc, op))
     }
 
     /// When the shell started (for the start-up figures in the log).

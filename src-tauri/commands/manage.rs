@@ -42,8 +42,7 @@ pub async fn refund(
     input: RefundInput,
     manager: Option<PinEntry>,
 ) -> CmdResult<RefundResult> {
-    let svc = state.service().await?;
-    let op = state.authorise(&svc, &window, manager).await?;
+    let (svc, op) = state.authorised(&window, manager).await?;
     svc.refund_as(&op, input)
         .await
         .map(RefundResult::from)
@@ -58,8 +57,7 @@ pub async fn resolve_attempt(
     input: ResolveInput,
     manager: Option<PinEntry>,
 ) -> CmdResult<PaymentResult> {
-    let svc = state.service().await?;
-    let op = state.authorise(&svc, &window, manager).await?;
+    let (svc, op) = state.authorised(&window, manager).await?;
     svc.resolve_as(&op, input)
         .map(PaymentResult::from)
         .map_err(view)
@@ -101,7 +99,6 @@ pub async fn close_day(
     state: State<'_, AppState>,
     manager: Option<PinEntry>,
 ) -> CmdResult<ZReport> {
-    let svc = state.service().await?;
-    let op = state.authorise(&svc, &window, manager).await?;
+    let (svc, op) = state.authorised(&window, manager).await?;
     svc.close_day(&op).map_err(view)
 }

@@ -102,8 +102,7 @@ pub async fn save_printer(
     printer: PrinterConfig,
     manager: Option<PinEntry>,
 ) -> CmdResult<PrinterConfig> {
-    let svc = state.service().await?;
-    let op = state.authorise(&svc, &window, manager).await?;
+    let (svc, op) = state.authorised(&window, manager).await?;
     let saved = svc.save_printer_as(&op, printer).map_err(view)?;
     let _ = app.emit(PRINTER_CHANGED, ());
     Ok(saved)
@@ -118,8 +117,7 @@ pub async fn remove_printer(
     name: String,
     manager: Option<PinEntry>,
 ) -> CmdResult<()> {
-    let svc = state.service().await?;
-    let op = state.authorise(&svc, &window, manager).await?;
+    let (svc, op) = state.authorised(&window, manager).await?;
     svc.remove_printer_as(&op, &name).map_err(view)?;
     let _ = app.emit(PRINTER_CHANGED, ());
     Ok(())
@@ -133,8 +131,7 @@ pub async fn save_print_settings(
     settings: PrintSettings,
     manager: Option<PinEntry>,
 ) -> CmdResult<PrintSettings> {
-    let svc = state.service().await?;
-    let op = state.authorise(&svc, &window, manager).await?;
+    let (svc, op) = state.authorised(&window, manager).await?;
     svc.save_print_settings_as(&op, &settings).map_err(view)?;
     Ok(settings)
 }
@@ -147,8 +144,7 @@ pub async fn print_test_page(
     name: String,
     manager: Option<PinEntry>,
 ) -> CmdResult<PrintOutcome> {
-    let svc = state.service().await?;
-    let op = state.authorise(&svc, &window, manager).await?;
+    let (svc, op) = state.authorised(&window, manager).await?;
     svc.print_test_page_as(&op, &name).await.map_err(view)
 }
 
@@ -162,8 +158,7 @@ pub async fn print_z_report(
     printer: Option<String>,
     manager: Option<PinEntry>,
 ) -> CmdResult<PrintJob> {
-    let svc = state.service().await?;
-    let op = state.authorise(&svc, &window, manager).await?;
+    let (svc, op) = state.authorised(&window, manager).await?;
     let job = svc
         .print_z_report_as(&op, &day, printer.as_deref())
         .map_err(view)?;
@@ -179,7 +174,6 @@ pub async fn export_z_report(
     day: Option<String>,
     manager: Option<PinEntry>,
 ) -> CmdResult<ZExport> {
-    let svc = state.service().await?;
-    let op = state.authorise(&svc, &window, manager).await?;
+    let (svc, op) = state.authorised(&window, manager).await?;
     svc.export_z_report_as(&op, day.as_deref()).map_err(view)
 }

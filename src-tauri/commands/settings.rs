@@ -48,8 +48,7 @@ pub async fn save_terminal(
     input: TerminalInput,
     manager: Option<PinEntry>,
 ) -> CmdResult<TerminalInfo> {
-    let svc = state.service().await?;
-    let op = state.authorise(&svc, &window, manager).await?;
+    let (svc, op) = state.authorised(&window, manager).await?;
     let saved = svc.save_terminal_as(&op, input).map_err(view)?;
     if !svc.is_demo().map_err(view)? {
         if let Some(demo) = state.demo().lock().await.take() {
@@ -69,8 +68,7 @@ pub async fn remove_terminal(
     name: String,
     manager: Option<PinEntry>,
 ) -> CmdResult<()> {
-    let svc = state.service().await?;
-    let op = state.authorise(&svc, &window, manager).await?;
+    let (svc, op) = state.authorised(&window, manager).await?;
     svc.remove_terminal_as(&op, &name).map_err(view)
 }
 
@@ -82,8 +80,7 @@ pub async fn save_store(
     settings: StoreSettings,
     manager: Option<PinEntry>,
 ) -> CmdResult<StoreSettings> {
-    let svc = state.service().await?;
-    let op = state.authorise(&svc, &window, manager).await?;
+    let (svc, op) = state.authorised(&window, manager).await?;
     svc.save_store_settings(&op, settings).map_err(view)
 }
 
@@ -95,8 +92,7 @@ pub async fn save_product(
     product: Product,
     manager: Option<PinEntry>,
 ) -> CmdResult<Product> {
-    let svc = state.service().await?;
-    let op = state.authorise(&svc, &window, manager).await?;
+    let (svc, op) = state.authorised(&window, manager).await?;
     svc.save_product(&op, product).map_err(view)
 }
 
@@ -108,8 +104,7 @@ pub async fn remove_product(
     id: String,
     manager: Option<PinEntry>,
 ) -> CmdResult<()> {
-    let svc = state.service().await?;
-    let op = state.authorise(&svc, &window, manager).await?;
+    let (svc, op) = state.authorised(&window, manager).await?;
     svc.remove_product(&op, &id).map_err(view)
 }
 
@@ -121,8 +116,7 @@ pub async fn save_account(
     input: AccountInput,
     manager: Option<PinEntry>,
 ) -> CmdResult<AccountView> {
-    let svc = state.service().await?;
-    let op = state.authorise(&svc, &window, manager).await?;
+    let (svc, op) = state.authorised(&window, manager).await?;
     let svc2 = svc.clone();
     // Hashing a new PIN takes a moment: keep it off the async workers.
     tauri::async_runtime::spawn_blocking(move || svc2.save_account(&op, input))
@@ -139,8 +133,7 @@ pub async fn remove_account(
     id: String,
     manager: Option<PinEntry>,
 ) -> CmdResult<()> {
-    let svc = state.service().await?;
-    let op = state.authorise(&svc, &window, manager).await?;
+    let (svc, op) = state.authorised(&window, manager).await?;
     svc.remove_account(&op, &id).map_err(view)
 }
 
