@@ -241,6 +241,11 @@ impl Out {
     /// Printers, the queue's status and the jobs still waiting.
     pub fn printers(&self, list: &[PrinterConfig], status: &PrinterStatus, jobs: &[PrintJob]) {
         if self.json {
+            // The jobs are listed once, beside the status, not inside it as well.
+            let mut status = serde_json::to_value(status).unwrap_or_default();
+            if let Some(o) = status.as_object_mut() {
+                o.remove("jobs");
+            }
             return print_json(
                 &serde_json::json!({"printers": list, "status": status, "jobs": jobs}),
             );

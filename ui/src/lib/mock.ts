@@ -364,6 +364,20 @@ export function installMock(): void {
           };
         case "diagnose_terminal":
           return { ready: true, checks: { network: true, device: true }, detail: "" };
+        case "usb_terminals":
+          // One N950 on the cable, as the demo's simulated USB bus shows it.
+          return [
+            {
+              ids: "18d1:4ee7",
+              location: "bus 001 device 003",
+              manufacturer: "newland",
+              product: "QCM2290-IDP _SN: N950DEMO0001",
+              serial: "N950DEMO0001",
+              state: "switchable",
+              accessory_mode: false,
+              detail: "an N950 in normal mode (accessory protocol 2): switched at first use",
+            },
+          ];
         case "create_order":
           return { order_id: `O${Date.now()}`, total: { minor: 14000, currency: "KRW" }, tax: { minor: 1273, currency: "KRW" } };
         case "pay": {
