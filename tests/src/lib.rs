@@ -4,6 +4,8 @@
 // Test support: a failed setup step should stop the test loudly.
 #![allow(clippy::expect_used, clippy::panic)]
 
+pub mod fault;
+
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -12,6 +12,8 @@
 #[allow(dead_code)]
 mod reliability;
 
+use kassa_acceptance::fault::Outcome;
+use kassa_acceptance::fault_row;
 use kassa_sim::antom::{Behaviour, Final};
 use reliability::matrix::{run, NotApplicable, Row};
 use reliability::rig::{Kind, Rig, Sim, SALE};
@@ -20,6 +22,8 @@ use std::time::Duration;
 const LONG: Duration = Duration::from_secs(120);
 /// Further in the past than the driver's 5-minute clock-skew allowance.
 const STALE: Duration = Duration::from_secs(10 * 60);
+/// A pay call that gives up long before the simulator answers.
+const PAY_300MS: &[(&str, &str)] = &[("--pay-timeout", "300ms")];
 
 fn sim(rig: &Rig) -> &kassa_sim::antom::AntomSimHandle {
     match &rig.sim {
@@ -28,138 +32,77 @@ fn sim(rig: &Rig) -> &kassa_sim::antom::AntomSimHandle {
     }
 }
 
-const APPROVED: &[&str] = &["approved"];
-
 const ROWS: &[Row] = &[
     Row {
-        fault: "delay past the timeout (charged, answer late)",
-        script: |r| sim(r).push(Behaviour::DelayAnswer(LONG)),
-        timing: &[("--pay-timeout", "300ms")],
-        earlier_sale: false,
-        exit: 0,
-        state: "succeeded",
-        charged: true,
-        lost: Some("timeout"),
-        words: APPROVED,
+        timing: PAY_300MS,
+        ..fault_row!(
+            "delay past the timeout (charged, answer late)",
+            |r| sim(r).push(Behaviour::DelayAnswer(LONG)),
+            Outcome::approved_after("timeout"),
+        )
     },
+    fault_row!(
+        "connection reset before the terminal charges",
+        |r| sim(r).push(Behaviour::ResetBeforeCharge),
+        Outcome::failed(
+            Some("connection-lost"),
+            &["not charged", "no record", "try again"]
+        ),
+    ),
+    fault_row!(
+        "connection reset after the terminal charges",
+        |r| sim(r).push(Behaviour::DropAfterCharge),
+        Outcome::approved_after("connection-lost"),
+    ),
     Row {
-        fault: "connection reset before the terminal charges",
-        script: |r| sim(r).push(Behaviour::ResetBeforeCharge),
-        timing: &[],
-        earlier_sale: false,
-        exit: 3,
-        state: "failed",
-        charged: false,
-        lost: Some("connection-lost"),
-        words: &["not charged", "no record", "try again"],
+        timing: PAY_300MS,
+        ..fault_row!(
+            "a response that never comes (payment never settles)",
+            |r| sim(r).push(Behaviour::Hang),
+            Outcome::needs_manager(false, "timeout"),
+        )
     },
+    fault_row!(
+        "garbage body (signed, sealed, not JSON)",
+        |r| sim(r).push(Behaviour::GarbageBody),
+        Outcome::approved_after("malformed"),
+    ),
+    fault_row!(
+        "truncated body",
+        |r| sim(r).push(Behaviour::TruncatedBody),
+        Outcome::approved_after("bad-signature"),
+    ),
+    fault_row!(
+        "bad signature",
+        |r| sim(r).push(Behaviour::BadSignature),
+        Outcome::approved_after("bad-signature"),
+    ),
+    fault_row!(
+        "tampered body (one byte changed after signing)",
+        |r| sim(r).push(Behaviour::TamperedBody),
+        Outcome::approved_after("bad-signature"),
+    ),
+    fault_row!(
+        "wrong amount in the answer",
+        |r| sim(r).push(Behaviour::WrongAmount),
+        Outcome::approved_after("mismatch"),
+    ),
+    fault_row!(
+        "wrong currency in the answer",
+        |r| sim(r).push(Behaviour::WrongCurrency),
+        Outcome::approved_after("mismatch"),
+    ),
     Row {
-        fault: "connection reset after the terminal charges",
-        script: |r| sim(r).push(Behaviour::DropAfterCharge),
-        timing: &[],
-        earlier_sale: false,
-        exit: 0,
-        state: "succeeded",
-        charged: true,
-        lost: Some("connection-lost"),
-        words: APPROVED,
-    },
-    Row {
-        fault: "a response that never comes (payment never settles)",
-        script: |r| sim(r).push(Behaviour::Hang),
-        timing: &[("--pay-timeout", "300ms")],
-        earlier_sale: false,
-        exit: 4,
-        state: "needs-manager",
-        charged: false,
-        lost: Some("timeout"),
-        words: &[
-            "outcome unknown",
-            "check the terminal screen",
-            "manager",
-            "do not charge again",
-        ],
-    },
-    Row {
-        fault: "garbage body (signed, sealed, not JSON)",
-        script: |r| sim(r).push(Behaviour::GarbageBody),
-        timing: &[],
-        earlier_sale: false,
-        exit: 0,
-        state: "succeeded",
-        charged: true,
-        lost: Some("malformed"),
-        words: APPROVED,
-    },
-    Row {
-        fault: "truncated body",
-        script: |r| sim(r).push(Behaviour::TruncatedBody),
-        timing: &[],
-        earlier_sale: false,
-        exit: 0,
-        state: "succeeded",
-        charged: true,
-        lost: Some("bad-signature"),
-        words: APPROVED,
-    },
-    Row {
-        fault: "bad signature",
-        script: |r| sim(r).push(Behaviour::BadSignature),
-        timing: &[],
-        earlier_sale: false,
-        exit: 0,
-        state: "succeeded",
-        charged: true,
-        lost: Some("bad-signature"),
-        words: APPROVED,
-    },
-    Row {
-        fault: "tampered body (one byte changed after signing)",
-        script: |r| sim(r).push(Behaviour::TamperedBody),
-        timing: &[],
-        earlier_sale: false,
-        exit: 0,
-        state: "succeeded",
-        charged: true,
-        lost: Some("bad-signature"),
-        words: APPROVED,
-    },
-    Row {
-        fault: "wrong amount in the answer",
-        script: |r| sim(r).push(Behaviour::WrongAmount),
-        timing: &[],
-        earlier_sale: false,
-        exit: 0,
-        state: "succeeded",
-        charged: true,
-        lost: Some("mismatch"),
-        words: APPROVED,
-    },
-    Row {
-        fault: "wrong currency in the answer",
-        script: |r| sim(r).push(Behaviour::WrongCurrency),
-        timing: &[],
-        earlier_sale: false,
-        exit: 0,
-        state: "succeeded",
-        charged: true,
-        lost: Some("mismatch"),
-        words: APPROVED,
-    },
-    Row {
-        fault: "replayed earlier response (another payment's signed answer)",
-        script: |r| sim(r).push(Behaviour::ReplayPrevious),
-        timing: &[],
         earlier_sale: true,
-        exit: 0,
-        state: "succeeded",
-        charged: true,
-        lost: Some("mismatch"),
-        words: APPROVED,
+        ..fault_row!(
+            "replayed earlier response (another payment's signed answer)",
+            |r| sim(r).push(Behaviour::ReplayPrevious),
+            Outcome::approved_after("mismatch"),
+        )
     },
-    Row {
-        fault: "replayed earlier decline (signed, names no request; this payment was charged)",
-        script: |r| {
+    fault_row!(
+        "replayed earlier decline (signed, names no request; this payment was charged)",
+        |r| {
             sim(r).push(Behaviour::Decline("USER_BALANCE_NOT_ENOUGH".into()));
             let declined = r.ctl.run(SALE);
             assert_eq!(
@@ -169,78 +112,45 @@ const ROWS: &[Row] = &[
             );
             sim(r).push(Behaviour::ReplayPrevious);
         },
-        timing: &[],
-        earlier_sale: false,
-        exit: 0,
-        state: "succeeded",
-        charged: true,
-        lost: Some("mismatch"),
-        words: APPROVED,
-    },
-    Row {
-        fault: "Response-Time far in the past (10 min, validly signed)",
-        script: |r| sim(r).push(Behaviour::StaleResponseTime(STALE)),
-        timing: &[],
-        earlier_sale: false,
-        exit: 0,
-        state: "succeeded",
-        charged: true,
-        lost: Some("mismatch"),
-        words: APPROVED,
-    },
-    Row {
-        fault: "Request-Time far in the past (answer without Response-Time, 10 min old)",
-        script: |r| sim(r).push(Behaviour::StaleRequestTime(STALE)),
-        timing: &[],
-        earlier_sale: false,
-        exit: 0,
-        state: "succeeded",
-        charged: true,
-        lost: Some("mismatch"),
-        words: APPROVED,
-    },
-    Row {
-        fault: "busy (F TERMINAL_BUSY)",
-        script: |r| sim(r).push(Behaviour::TerminalBusy),
-        timing: &[],
-        earlier_sale: false,
-        exit: 3,
-        state: "failed",
-        charged: false,
-        lost: None,
-        words: &[
-            "not charged",
-            "TERMINAL_BUSY",
-            "wait a moment and try again",
-        ],
-    },
-    Row {
-        fault: "in progress (U PAYMENT_IN_PROGRESS, then PROCESSING x3, then SUCCESS)",
-        script: |r| {
+        Outcome::approved_after("mismatch"),
+    ),
+    fault_row!(
+        "Response-Time far in the past (10 min, validly signed)",
+        |r| sim(r).push(Behaviour::StaleResponseTime(STALE)),
+        Outcome::approved_after("mismatch"),
+    ),
+    fault_row!(
+        "Request-Time far in the past (answer without Response-Time, 10 min old)",
+        |r| sim(r).push(Behaviour::StaleRequestTime(STALE)),
+        Outcome::approved_after("mismatch"),
+    ),
+    fault_row!(
+        "busy (F TERMINAL_BUSY)",
+        |r| sim(r).push(Behaviour::TerminalBusy),
+        Outcome::failed(
+            None,
+            &[
+                "not charged",
+                "TERMINAL_BUSY",
+                "wait a moment and try again"
+            ]
+        ),
+    ),
+    fault_row!(
+        "in progress (U PAYMENT_IN_PROGRESS, then PROCESSING x3, then SUCCESS)",
+        |r| {
             sim(r).push(Behaviour::InProgress {
                 n: 3,
                 then: Final::Approve,
             })
         },
-        timing: &[],
-        earlier_sale: false,
-        exit: 0,
-        state: "succeeded",
-        charged: true,
-        lost: Some("not-final"),
-        words: APPROVED,
-    },
-    Row {
-        fault: "diagnosis not ready (globalStatus N)",
-        script: |r| sim(r).set_diagnosis_ready(false),
-        timing: &[],
-        earlier_sale: false,
-        exit: 3,
-        state: "refused",
-        charged: false,
-        lost: None,
-        words: &["not charged", "not ready", "check it"],
-    },
+        Outcome::approved_after("not-final"),
+    ),
+    fault_row!(
+        "diagnosis not ready (globalStatus N)",
+        |r| sim(r).set_diagnosis_ready(false),
+        Outcome::refused(&["not charged", "not ready", "check it"]),
+    ),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -13,6 +13,8 @@
 #[allow(dead_code)]
 mod reliability;
 
+use kassa_acceptance::fault::Outcome;
+use kassa_acceptance::fault_row;
 use kassa_sim::iotpay::{Behaviour, IotPaySim};
 use reliability::matrix::{run, NotApplicable, Row};
 use reliability::rig::{Kind, Rig, Sim};
@@ -32,169 +34,98 @@ const IOT_SHORT: &[(&str, &str)] = &[
     ("--poll-interval", "500ms"),
     ("--pay-timeout", "300ms"),
 ];
-const APPROVED: &[&str] = &["approved"];
-const MANAGER: &[&str] = &[
-    "outcome unknown",
-    "check the terminal screen",
-    "manager",
-    "do not charge again",
-];
+
+/// `row` on the [`IOT`] timing.
+const fn iot(row: Row) -> Row {
+    Row { timing: IOT, ..row }
+}
 
 const ROWS: &[Row] = &[
     Row {
-        fault: "delay past the timeout (paid, answer held 10 min)",
-        script: |r| sim(r).push(Behaviour::Timeout { hold_ms: 600_000 }),
         timing: IOT_SHORT,
-        earlier_sale: false,
-        exit: 0,
-        state: "succeeded",
-        charged: true,
-        lost: Some("timeout"),
-        words: APPROVED,
+        ..fault_row!(
+            "delay past the timeout (paid, answer held 10 min)",
+            |r| sim(r).push(Behaviour::Timeout { hold_ms: 600_000 }),
+            Outcome::approved_after("timeout"),
+        )
     },
+    iot(fault_row!(
+        "connection reset before the terminal charges",
+        |r| sim(r).push(Behaviour::ResetBeforeCharge),
+        Outcome::failed(
+            Some("connection-lost"),
+            &["not charged", "no record", "try again"]
+        ),
+    )),
+    iot(fault_row!(
+        "connection reset after the terminal charges",
+        |r| sim(r).push(Behaviour::ResetAfterCharge),
+        Outcome::approved_after("connection-lost"),
+    )),
     Row {
-        fault: "connection reset before the terminal charges",
-        script: |r| sim(r).push(Behaviour::ResetBeforeCharge),
-        timing: IOT,
-        earlier_sale: false,
-        exit: 3,
-        state: "failed",
-        charged: false,
-        lost: Some("connection-lost"),
-        words: &["not charged", "no record", "try again"],
-    },
-    Row {
-        fault: "connection reset after the terminal charges",
-        script: |r| sim(r).push(Behaviour::ResetAfterCharge),
-        timing: IOT,
-        earlier_sale: false,
-        exit: 0,
-        state: "succeeded",
-        charged: true,
-        lost: Some("connection-lost"),
-        words: APPROVED,
-    },
-    Row {
-        fault: "a response that never comes (order stays paying)",
-        script: |r| sim(r).push(Behaviour::Hang),
         timing: IOT_SHORT,
-        earlier_sale: false,
-        exit: 4,
-        state: "needs-manager",
-        charged: false,
-        lost: Some("timeout"),
-        words: MANAGER,
+        ..fault_row!(
+            "a response that never comes (order stays paying)",
+            |r| sim(r).push(Behaviour::Hang),
+            Outcome::needs_manager(false, "timeout"),
+        )
     },
+    iot(fault_row!(
+        "garbage body (an HTML error page)",
+        |r| sim(r).push(Behaviour::GarbageBody),
+        Outcome::approved_after("malformed"),
+    )),
+    iot(fault_row!(
+        "truncated body",
+        |r| sim(r).push(Behaviour::TruncatedBody),
+        Outcome::approved_after("malformed"),
+    )),
+    iot(fault_row!(
+        "bad signature (on every answer)",
+        |r| sim(r).push(Behaviour::BadSignature),
+        Outcome::approved_after("bad-signature"),
+    )),
+    iot(fault_row!(
+        "tampered body (status 2 changed to 9 after signing)",
+        |r| sim(r).push(Behaviour::TamperedBody),
+        Outcome::approved_after("bad-signature"),
+    )),
+    iot(fault_row!(
+        "wrong amount (charged 100 more; every answer says so)",
+        |r| sim(r).push(Behaviour::WrongAmount),
+        Outcome::needs_manager(true, "mismatch"),
+    )),
+    iot(fault_row!(
+        "wrong currency (every answer)",
+        |r| sim(r).push(Behaviour::WrongCurrency),
+        Outcome::needs_manager(true, "mismatch"),
+    )),
     Row {
-        fault: "garbage body (an HTML error page)",
-        script: |r| sim(r).push(Behaviour::GarbageBody),
-        timing: IOT,
-        earlier_sale: false,
-        exit: 0,
-        state: "succeeded",
-        charged: true,
-        lost: Some("malformed"),
-        words: APPROVED,
-    },
-    Row {
-        fault: "truncated body",
-        script: |r| sim(r).push(Behaviour::TruncatedBody),
-        timing: IOT,
-        earlier_sale: false,
-        exit: 0,
-        state: "succeeded",
-        charged: true,
-        lost: Some("malformed"),
-        words: APPROVED,
-    },
-    Row {
-        fault: "bad signature (on every answer)",
-        script: |r| sim(r).push(Behaviour::BadSignature),
-        timing: IOT,
-        earlier_sale: false,
-        exit: 0,
-        state: "succeeded",
-        charged: true,
-        lost: Some("bad-signature"),
-        words: APPROVED,
-    },
-    Row {
-        fault: "tampered body (status 2 changed to 9 after signing)",
-        script: |r| sim(r).push(Behaviour::TamperedBody),
-        timing: IOT,
-        earlier_sale: false,
-        exit: 0,
-        state: "succeeded",
-        charged: true,
-        lost: Some("bad-signature"),
-        words: APPROVED,
-    },
-    Row {
-        fault: "wrong amount (charged 100 more; every answer says so)",
-        script: |r| sim(r).push(Behaviour::WrongAmount),
-        timing: IOT,
-        earlier_sale: false,
-        exit: 4,
-        state: "needs-manager",
-        charged: true,
-        lost: Some("mismatch"),
-        words: MANAGER,
-    },
-    Row {
-        fault: "wrong currency (every answer)",
-        script: |r| sim(r).push(Behaviour::WrongCurrency),
-        timing: IOT,
-        earlier_sale: false,
-        exit: 4,
-        state: "needs-manager",
-        charged: true,
-        lost: Some("mismatch"),
-        words: MANAGER,
-    },
-    Row {
-        fault: "replayed earlier response (the previous order's signed answer)",
-        script: |r| sim(r).push(Behaviour::ReplayPrevious),
-        timing: IOT,
         earlier_sale: true,
-        exit: 0,
-        state: "succeeded",
-        charged: true,
-        lost: Some("mismatch"),
-        words: APPROVED,
+        ..iot(fault_row!(
+            "replayed earlier response (the previous order's signed answer)",
+            |r| sim(r).push(Behaviour::ReplayPrevious),
+            Outcome::approved_after("mismatch"),
+        ))
     },
-    Row {
-        fault: "busy (retCode FAIL: the PAX terminal is busy)",
-        script: |r| sim(r).push(Behaviour::Busy),
-        timing: IOT,
-        earlier_sale: false,
-        exit: 3,
-        state: "failed",
-        charged: false,
-        lost: None,
-        words: &["not charged", "busy", "wait a moment and try again"],
-    },
-    Row {
-        fault: "in progress (status 1 answered, paid by the first query)",
-        script: |r| sim(r).push(Behaviour::InProgress),
-        timing: IOT,
-        earlier_sale: false,
-        exit: 0,
-        state: "succeeded",
-        charged: true,
-        lost: Some("not-final"),
-        words: APPROVED,
-    },
-    Row {
-        fault: "diagnosis not ready (the cloud answers HTTP 503)",
-        script: |r| sim(r).set_unavailable(true),
-        timing: IOT,
-        earlier_sale: false,
-        exit: 3,
-        state: "refused",
-        charged: false,
-        lost: None,
-        words: &["not charged", "not ready", "503"],
-    },
+    iot(fault_row!(
+        "busy (retCode FAIL: the PAX terminal is busy)",
+        |r| sim(r).push(Behaviour::Busy),
+        Outcome::failed(
+            None,
+            &["not charged", "busy", "wait a moment and try again"]
+        ),
+    )),
+    iot(fault_row!(
+        "in progress (status 1 answered, paid by the first query)",
+        |r| sim(r).push(Behaviour::InProgress),
+        Outcome::approved_after("not-final"),
+    )),
+    iot(fault_row!(
+        "diagnosis not ready (the cloud answers HTTP 503)",
+        |r| sim(r).set_unavailable(true),
+        Outcome::refused(&["not charged", "not ready", "503"]),
+    )),
 ];
 
 const NOT_APPLICABLE: &[NotApplicable] = &[NotApplicable {

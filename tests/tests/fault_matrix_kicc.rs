@@ -12,6 +12,8 @@
 #[allow(dead_code)]
 mod reliability;
 
+use kassa_acceptance::fault::Outcome;
+use kassa_acceptance::fault_row;
 use kassa_kicc::codes::BusinessCode;
 use kassa_sim::kicc::{KiccSim, Scenario};
 use reliability::matrix::{run, NotApplicable, Row};
@@ -24,130 +26,76 @@ fn sim(rig: &Rig) -> &KiccSim {
     }
 }
 
-const APPROVED: &[&str] = &["approved"];
 /// The POS waits the device timeout plus 5 %: short here, against a device that holds its
 /// answer for two minutes.
 const SHORT_WAIT: &[(&str, &str)] = &[("--pay-timeout", "1s")];
 
 const ROWS: &[Row] = &[
     Row {
-        fault: "delay past the timeout (charged, success 120 s late)",
-        script: |r| sim(r).push_scenario(Scenario::LateAnswer),
         timing: SHORT_WAIT,
-        earlier_sale: false,
-        exit: 0,
-        state: "succeeded",
-        charged: true,
-        lost: Some("timeout"),
-        words: APPROVED,
+        ..fault_row!(
+            "delay past the timeout (charged, success 120 s late)",
+            |r| sim(r).push_scenario(Scenario::LateAnswer),
+            Outcome::approved_after("timeout"),
+        )
     },
+    fault_row!(
+        "connection reset before the device charges",
+        |r| sim(r).push_scenario(Scenario::DropBeforeCharge),
+        Outcome::failed(Some("connection-lost"), &["declined", "ORDER_IS_CANCELED"]),
+    ),
+    fault_row!(
+        "connection reset after the device charges",
+        |r| sim(r).push_scenario(Scenario::DropAfterCharge),
+        Outcome::approved_after("connection-lost"),
+    ),
     Row {
-        fault: "connection reset before the device charges",
-        script: |r| sim(r).push_scenario(Scenario::DropBeforeCharge),
-        timing: &[],
-        earlier_sale: false,
-        exit: 3,
-        state: "failed",
-        charged: false,
-        lost: Some("connection-lost"),
-        words: &["declined", "ORDER_IS_CANCELED"],
-    },
-    Row {
-        fault: "connection reset after the device charges",
-        script: |r| sim(r).push_scenario(Scenario::DropAfterCharge),
-        timing: &[],
-        earlier_sale: false,
-        exit: 0,
-        state: "succeeded",
-        charged: true,
-        lost: Some("connection-lost"),
-        words: APPROVED,
-    },
-    Row {
-        fault: "a response that never comes (charged, silent)",
-        script: |r| sim(r).push_scenario(Scenario::Silent),
         timing: SHORT_WAIT,
-        earlier_sale: false,
-        exit: 0,
-        state: "succeeded",
-        charged: true,
-        lost: Some("timeout"),
-        words: APPROVED,
+        ..fault_row!(
+            "a response that never comes (charged, silent)",
+            |r| sim(r).push_scenario(Scenario::Silent),
+            Outcome::approved_after("timeout"),
+        )
     },
     Row {
-        fault: "a response that never comes (purchase never ends, device busy)",
-        script: |r| sim(r).push_scenario(Scenario::Hang),
         timing: SHORT_WAIT,
-        earlier_sale: false,
-        exit: 4,
-        state: "needs-manager",
-        charged: false,
-        lost: Some("timeout"),
-        words: &[
-            "outcome unknown",
-            "check the terminal screen",
-            "manager",
-            "do not charge again",
-        ],
+        ..fault_row!(
+            "a response that never comes (purchase never ends, device busy)",
+            |r| sim(r).push_scenario(Scenario::Hang),
+            Outcome::needs_manager(false, "timeout"),
+        )
     },
+    fault_row!(
+        "garbage line instead of the answer",
+        |r| sim(r).push_scenario(Scenario::GarbageLine),
+        Outcome::approved_after("malformed"),
+    ),
+    fault_row!(
+        "truncated answer line, then the connection closes",
+        |r| sim(r).push_scenario(Scenario::TruncatedLine),
+        Outcome::approved_after("connection-lost"),
+    ),
+    fault_row!(
+        "wrong amount in the success",
+        |r| sim(r).push_scenario(Scenario::WrongAmount),
+        Outcome::approved_after("mismatch"),
+    ),
+    fault_row!(
+        "wrong currency in the success",
+        |r| sim(r).push_scenario(Scenario::WrongCurrency),
+        Outcome::approved_after("malformed"),
+    ),
     Row {
-        fault: "garbage line instead of the answer",
-        script: |r| sim(r).push_scenario(Scenario::GarbageLine),
-        timing: &[],
-        earlier_sale: false,
-        exit: 0,
-        state: "succeeded",
-        charged: true,
-        lost: Some("malformed"),
-        words: APPROVED,
-    },
-    Row {
-        fault: "truncated answer line, then the connection closes",
-        script: |r| sim(r).push_scenario(Scenario::TruncatedLine),
-        timing: &[],
-        earlier_sale: false,
-        exit: 0,
-        state: "succeeded",
-        charged: true,
-        lost: Some("connection-lost"),
-        words: APPROVED,
-    },
-    Row {
-        fault: "wrong amount in the success",
-        script: |r| sim(r).push_scenario(Scenario::WrongAmount),
-        timing: &[],
-        earlier_sale: false,
-        exit: 0,
-        state: "succeeded",
-        charged: true,
-        lost: Some("mismatch"),
-        words: APPROVED,
-    },
-    Row {
-        fault: "wrong currency in the success",
-        script: |r| sim(r).push_scenario(Scenario::WrongCurrency),
-        timing: &[],
-        earlier_sale: false,
-        exit: 0,
-        state: "succeeded",
-        charged: true,
-        lost: Some("malformed"),
-        words: APPROVED,
-    },
-    Row {
-        fault: "replayed earlier response (the previous purchase's success)",
-        script: |r| sim(r).push_scenario(Scenario::ReplayPrevious),
-        timing: &[],
         earlier_sale: true,
-        exit: 0,
-        state: "succeeded",
-        charged: true,
-        lost: Some("mismatch"),
-        words: APPROVED,
+        ..fault_row!(
+            "replayed earlier response (the previous purchase's success)",
+            |r| sim(r).push_scenario(Scenario::ReplayPrevious),
+            Outcome::approved_after("mismatch"),
+        )
     },
-    Row {
-        fault: "replayed earlier decline (the previous purchase's failure; this one charged)",
-        script: |r| {
+    fault_row!(
+        "replayed earlier decline (the previous purchase's failure; this one charged)",
+        |r| {
             sim(r).push_scenario(Scenario::BusinessFail(BusinessCode::UserBalanceNotEnough));
             let declined = r.ctl.run(SALE);
             assert_eq!(
@@ -157,47 +105,26 @@ const ROWS: &[Row] = &[
             );
             sim(r).push_scenario(Scenario::ReplayPrevious);
         },
-        timing: &[],
-        earlier_sale: false,
-        exit: 0,
-        state: "succeeded",
-        charged: true,
-        lost: Some("mismatch"),
-        words: APPROVED,
-    },
-    Row {
-        fault: "busy (CommandDeviceBusy)",
-        script: |r| sim(r).push_scenario(Scenario::Busy),
-        timing: &[],
-        earlier_sale: false,
-        exit: 3,
-        state: "failed",
-        charged: false,
-        lost: None,
-        words: &["not charged", "busy"],
-    },
-    Row {
-        fault: "in progress, no result (CommandResponseTimeout after charging)",
-        script: |r| sim(r).push_scenario(Scenario::ResponseTimeout),
-        timing: &[],
-        earlier_sale: false,
-        exit: 0,
-        state: "succeeded",
-        charged: true,
+        Outcome::approved_after("mismatch"),
+    ),
+    fault_row!(
+        "busy (CommandDeviceBusy)",
+        |r| sim(r).push_scenario(Scenario::Busy),
+        Outcome::failed(None, &["not charged", "busy"]),
+    ),
+    fault_row!(
+        "in progress, no result (CommandResponseTimeout after charging)",
+        |r| sim(r).push_scenario(Scenario::ResponseTimeout),
         // The bridge's own timeout code: executed, answer lost.
-        lost: Some("timeout"),
-        words: APPROVED,
-    },
+        Outcome::approved_after("timeout"),
+    ),
     Row {
-        fault: "diagnosis not ready (the bridge stops answering pings)",
-        script: |r| sim(r).set_ping_silent(true),
         timing: &[("--diagnose-timeout", "500ms")],
-        earlier_sale: false,
-        exit: 3,
-        state: "refused",
-        charged: false,
-        lost: None,
-        words: &["not charged", "not ready", "bridge"],
+        ..fault_row!(
+            "diagnosis not ready (the bridge stops answering pings)",
+            |r| sim(r).set_ping_silent(true),
+            Outcome::refused(&["not charged", "not ready", "bridge"]),
+        )
     },
 ];
 
