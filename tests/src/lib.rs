@@ -1,10 +1,17 @@
 //! Shared helpers of the acceptance tests: where the published test keys are, how to run the
 //! real `kassactl` binary against a fresh ledger (to completion, or as a child whose output is
-//! read line by line as it arrives), and how to read every text cell of a ledger file.
+//! read line by line as it arrives, or on a thread of its own awaited from a test's async
+//! runtime), how to add the simulators as terminals, and how to read every text cell of a
+//! ledger file.
 // Test support: a failed setup step should stop the test loudly.
 #![allow(clippy::expect_used, clippy::panic)]
 
+pub mod background;
 pub mod fault;
+pub mod terminal;
+
+pub use background::Background;
+pub use terminal::AddTerminal;
 
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
@@ -15,6 +22,11 @@ use std::time::{Duration, Instant};
 /// The folder of throwaway keys and vectors (`../shared/spec/vectors` beside the repository).
 pub fn vectors_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/spec/vectors")
+}
+
+/// The text of a file in [`vectors_dir`] (a PEM key).
+pub fn vector(name: &str) -> String {
+    std::fs::read_to_string(vectors_dir().join(name)).expect("test key")
 }
 
 /// Path of the `kassactl` binary, (re)built once per test process so a test never runs a
@@ -105,6 +117,40 @@ impl Ctl {
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
             stdout,
         }
+    }
+
+    /// [`Ctl::run`] on a thread of its own: awaiting it leaves the async runtime free, so the
+    /// simulators the test runs on it keep serving kassactl meanwhile.
+    pub fn run_async(&self, args: &[&str]) -> Background<Run> {
+        self.run_logged_async(args, "warn")
+    }
+
+    /// [`Ctl::run_logged`] on a thread of its own (see [`Ctl::run_async`]).
+    pub fn run_logged_async(&self, args: &[&str], log: &str) -> Background<Run> {
+        let ctl = Ctl::at(self.db());
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let log = log.to_string();
+        Background::spawn(move || {
+            let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+            ctl.run_logged(&refs, &log)
+        })
+    }
+
+    /// Runs `terminal add` (see [`Ctl::run_async`]) and checks it succeeded.
+    pub async fn add_terminal(&self, add: &AddTerminal) -> Run {
+        let r = self.run_async(&add.args()).await;
+        assert_eq!(r.code, 0, "terminal add failed: {:?} {}", r.lines, r.stderr);
+        r
+    }
+
+    /// The audit log's entries, oldest first (`kassactl audit`, see [`Ctl::run_async`]).
+    pub async fn audit(&self) -> Vec<serde_json::Value> {
+        let r = self.run_async(&["audit"]).await;
+        assert_eq!(r.code, 0, "audit failed: {:?} {}", r.lines, r.stderr);
+        r.result()
+            .as_array()
+            .expect("the log as a JSON array")
+            .clone()
     }
 
     /// Starts `kassactl --json --db <db> ARGS` as a child whose stdout lines can be read as

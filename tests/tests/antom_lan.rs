@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should panic
 
-use kassa_acceptance::{vectors_dir, Ctl, Run};
+use kassa_acceptance::{vector, AddTerminal, Ctl, Run};
 use kassa_antom::protocol::{PrivateKey, PublicKey};
 use kassa_sim::antom::{AntomSim, AntomSimHandle, Behaviour, Final, SimConfig, SimPaymentStatus};
 use std::time::Duration;
@@ -14,97 +14,57 @@ const EXIT_DECLINED: i32 = 3;
 const EXIT_UNKNOWN: i32 = 4;
 const EXIT_CONFLICT: i32 = 5;
 
-fn read(name: &str) -> String {
-    std::fs::read_to_string(vectors_dir().join(name)).expect("test key")
-}
-
 async fn sim(customer_mode: bool) -> AntomSimHandle {
     let mut cfg = SimConfig::new(
         "N950SN0001",
-        PublicKey::from_pem(&read("pos_public_key.pem")).expect("pos public key"),
-        PrivateKey::from_pem(&read("terminal_private_key_pkcs8.pem")).expect("terminal key"),
+        PublicKey::from_pem(&vector("pos_public_key.pem")).expect("pos public key"),
+        PrivateKey::from_pem(&vector("terminal_private_key_pkcs8.pem")).expect("terminal key"),
     );
     cfg.customer_mode = customer_mode;
     AntomSim::start(cfg).await.expect("start simulator")
 }
 
-/// Runs kassactl off the async runtime so the simulator keeps serving meanwhile.
-async fn ctl(c: &Ctl, args: &[&str]) -> Run {
-    let db = c.db();
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    tokio::task::spawn_blocking(move || {
-        let c = Ctl::at(db);
-        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-        c.run(&refs)
-    })
-    .await
-    .expect("kassactl task")
-}
-
-/// Adds the simulator as terminal `front`, with short timeouts so tests do not wait for the
-/// vendor's 120 s: `extra` may override them.
-async fn add_terminal(c: &Ctl, s: &AntomSimHandle, customer_mode: bool, extra: &[&str]) {
-    let v = vectors_dir();
-    let port = s.addr().port().to_string();
-    let pos = v.join("pos_private_key_pkcs8.pem").display().to_string();
-    let term = v.join("terminal_public_key.pem").display().to_string();
+/// The simulator (in Customer Mode or not) as terminal `front` of a fresh ledger, with the
+/// short test timeouts save those `timing` changes.
+async fn rig(customer_mode: bool, timing: &[(&str, &str)]) -> (AntomSimHandle, Ctl) {
+    let s = sim(customer_mode).await;
+    let c = Ctl::new();
     let mode = if customer_mode { "on" } else { "off" };
-    let mut args = vec![
-        "terminal",
-        "add",
-        "antom-lan",
-        "--name",
-        "front",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        &port,
-        "--client-id",
-        "N950SN0001",
-        "--pos-key",
-        &pos,
-        "--terminal-key",
-        &term,
-        "--customer-mode",
-        mode,
-    ];
-    let mut timing = vec![
-        ("--pay-timeout", "5s"),
-        ("--poll-interval", "10ms"),
-        ("--recovery-window", "20s"),
-    ];
-    for pair in extra.chunks(2) {
-        if let [flag, value] = pair {
-            match timing.iter_mut().find(|(f, _)| f == flag) {
-                Some(slot) => slot.1 = value,
-                None => timing.push((flag, value)),
-            }
-        }
-    }
-    for (flag, value) in &timing {
-        args.push(flag);
-        args.push(value);
-    }
-    let r = ctl(c, &args).await;
-    assert_eq!(r.code, 0, "terminal add failed: {:?} {}", r.lines, r.stderr);
+    let add = AddTerminal::n950(s.addr().port())
+        .with(&[("--customer-mode", mode)])
+        .with(timing);
+    c.add_terminal(&add).await;
+    (s, c)
 }
 
 async fn sale(c: &Ctl) -> Run {
-    ctl(
-        c,
-        &[
-            "sale",
-            "--currency",
-            "KRW",
-            "--item",
-            "Americano:4500x2",
-            "--item",
-            "Latte:5000",
-            "--vat",
-            "10",
-        ],
-    )
+    c.run_async(&[
+        "sale",
+        "--currency",
+        "KRW",
+        "--item",
+        "Americano:4500x2",
+        "--item",
+        "Latte:5000",
+        "--vat",
+        "10",
+    ])
     .await
+}
+
+/// A fresh rig (see [`rig`]) with one approved sale on it, and the sale's result.
+async fn paid_sale(customer_mode: bool) -> (AntomSimHandle, Ctl, serde_json::Value) {
+    let (s, c) = rig(customer_mode, &[]).await;
+    let paid = sale(&c).await;
+    assert_eq!(paid.code, 0, "the sale to refund: {:?}", paid.lines);
+    (s, c, paid.result().clone())
+}
+
+/// `kassactl refund --payment <payment>` with `flags`.
+async fn refund(c: &Ctl, payment: &str, flags: &[&str]) -> Run {
+    let mut args = vec!["refund", "--payment", payment];
+    args.extend_from_slice(flags);
+    c.run_async(&args).await
 }
 
 fn successes(s: &AntomSimHandle) -> usize {
@@ -126,9 +86,7 @@ fn journal_events(c: &Ctl, order: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn approve() {
-    let s = sim(false).await;
-    let c = Ctl::new();
-    add_terminal(&c, &s, false, &[]).await;
+    let (s, c) = rig(false, &[]).await;
     let r = sale(&c).await;
     assert_eq!(r.code, 0, "{}", r.stderr);
     let out = r.result();
@@ -138,23 +96,21 @@ async fn approve() {
     assert!(out["payment_id"].as_str().is_some_and(|p| !p.is_empty()));
     assert!(out["order_id"].as_str().is_some() && out["payment_request_id"].as_str().is_some());
     assert_eq!(successes(&s), 1, "exactly one charge on the terminal");
-    let orders = ctl(&c, &["orders"]).await;
+    let orders = c.run_async(&["orders"]).await;
     assert_eq!(orders.result()[0]["status"], "paid");
     s.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn decline_is_reported_with_the_reason_and_nothing_is_charged() {
-    let s = sim(false).await;
-    let c = Ctl::new();
-    add_terminal(&c, &s, false, &[]).await;
+    let (s, c) = rig(false, &[]).await;
     s.push(Behaviour::Decline("USER_BALANCE_NOT_ENOUGH".into()));
     let r = sale(&c).await;
     assert_eq!(r.code, EXIT_DECLINED);
     assert_eq!(r.result()["status"], "failed");
     assert_eq!(r.result()["decline"]["code"], "USER_BALANCE_NOT_ENOUGH");
     assert_eq!(successes(&s), 0);
-    let orders = ctl(&c, &["orders"]).await;
+    let orders = c.run_async(&["orders"]).await;
     assert_eq!(
         orders.result()[0]["status"],
         "open",
@@ -165,9 +121,7 @@ async fn decline_is_reported_with_the_reason_and_nothing_is_charged() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn timeout_then_recovery_to_success() {
-    let s = sim(false).await;
-    let c = Ctl::new();
-    add_terminal(&c, &s, false, &["--pay-timeout", "300ms"]).await;
+    let (s, c) = rig(false, &[("--pay-timeout", "300ms")]).await;
     s.push(Behaviour::DelayAnswer(Duration::from_secs(60)));
     let r = sale(&c).await;
     assert_eq!(r.code, 0, "{:?}", r.lines);
@@ -185,9 +139,7 @@ async fn timeout_then_recovery_to_success() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn timeout_then_recovery_to_failure() {
-    let s = sim(false).await;
-    let c = Ctl::new();
-    add_terminal(&c, &s, false, &["--pay-timeout", "300ms"]).await;
+    let (s, c) = rig(false, &[("--pay-timeout", "300ms")]).await;
     s.push(Behaviour::DelayThenDecline(Duration::from_secs(60)));
     let r = sale(&c).await;
     assert_eq!(r.code, EXIT_DECLINED, "{:?}", r.lines);
@@ -198,9 +150,7 @@ async fn timeout_then_recovery_to_failure() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_progress_then_settled() {
-    let s = sim(false).await;
-    let c = Ctl::new();
-    add_terminal(&c, &s, false, &[]).await;
+    let (s, c) = rig(false, &[]).await;
     s.push(Behaviour::InProgress {
         n: 3,
         then: Final::Approve,
@@ -214,15 +164,13 @@ async fn in_progress_then_settled() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lost_connection_after_the_charge_is_recovered_exactly_once() {
-    let s = sim(false).await;
-    let c = Ctl::new();
-    add_terminal(&c, &s, false, &[]).await;
+    let (s, c) = rig(false, &[]).await;
     s.push(Behaviour::DropAfterCharge);
     let r = sale(&c).await;
     assert_eq!(r.code, 0, "{:?}", r.lines);
     assert_eq!(r.result()["status"], "succeeded");
     assert_eq!(successes(&s), 1, "one charge on the terminal");
-    let orders = ctl(&c, &["orders"]).await;
+    let orders = c.run_async(&["orders"]).await;
     assert_eq!(orders.result().as_array().unwrap().len(), 1);
     assert_eq!(
         orders.result()[0]["status"],
@@ -235,9 +183,7 @@ async fn lost_connection_after_the_charge_is_recovered_exactly_once() {
 /// An answer that cannot be trusted is never taken as the result: the attempt goes through
 /// `unknown`, and only the terminal's signed inquiry settles it.
 async fn untrustworthy_answer_goes_through_recovery(b: Behaviour, reason: &str) {
-    let s = sim(false).await;
-    let c = Ctl::new();
-    add_terminal(&c, &s, false, &[]).await;
+    let (s, c) = rig(false, &[]).await;
     s.push(b);
     let r = sale(&c).await;
     assert_eq!(r.code, 0, "{:?}", r.lines);
@@ -280,9 +226,7 @@ async fn wrong_amount_in_the_answer_is_never_trusted() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn busy_terminal_and_not_ready_terminal_charge_nothing() {
-    let s = sim(false).await;
-    let c = Ctl::new();
-    add_terminal(&c, &s, false, &[]).await;
+    let (s, c) = rig(false, &[]).await;
     s.push(Behaviour::TerminalBusy);
     let r = sale(&c).await;
     assert_eq!(r.code, EXIT_DECLINED);
@@ -297,9 +241,7 @@ async fn busy_terminal_and_not_ready_terminal_charge_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn double_submit_of_the_same_order_charges_once() {
-    let s = sim(false).await;
-    let c = Ctl::new();
-    add_terminal(&c, &s, false, &[]).await;
+    let (s, c) = rig(false, &[]).await;
     // An open order: the first try is refused because the terminal is not ready.
     s.set_diagnosis_ready(false);
     let first = sale(&c).await;
@@ -308,7 +250,7 @@ async fn double_submit_of_the_same_order_charges_once() {
     // Two cashiers (or a double click) pay the same order at once.
     s.push(Behaviour::DelayAnswer(Duration::from_millis(500)));
     let pay = ["pay", order.as_str()];
-    let (a, b) = tokio::join!(ctl(&c, &pay), ctl(&c, &pay));
+    let (a, b) = tokio::join!(c.run_async(&pay), c.run_async(&pay));
     let mut codes = [a.code, b.code];
     codes.sort();
     assert_eq!(
@@ -322,7 +264,7 @@ async fn double_submit_of_the_same_order_charges_once() {
         a.lines, b.lines
     );
     assert_eq!(successes(&s), 1, "one charge");
-    let again = ctl(&c, &["pay", &order]).await;
+    let again = c.run_async(&["pay", &order]).await;
     assert_eq!(again.code, EXIT_CONFLICT, "a paid order is not paid again");
     assert_eq!(successes(&s), 1);
     s.shutdown().await;
@@ -330,44 +272,32 @@ async fn double_submit_of_the_same_order_charges_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refunds_with_customer_mode_off_are_full_only() {
-    let s = sim(false).await;
-    let c = Ctl::new();
-    add_terminal(&c, &s, false, &[]).await;
-    let paid = sale(&c).await;
-    let order = paid.result()["order_id"].as_str().unwrap().to_string();
-    let partial = ctl(&c, &["refund", "--payment", &order, "--amount", "1000"]).await;
+    let (s, c, paid) = paid_sale(false).await;
+    let order = paid["order_id"].as_str().unwrap();
+    let partial = refund(&c, order, &["--amount", "1000"]).await;
     assert_eq!(partial.code, EXIT_CONFLICT, "{:?}", partial.lines);
     assert!(s.refunds().is_empty(), "refused before anything was sent");
-    let full = ctl(&c, &["refund", "--payment", &order, "--reason", "returned"]).await;
+    let full = refund(&c, order, &["--reason", "returned"]).await;
     assert_eq!(full.code, 0, "{:?}", full.lines);
     assert_eq!(full.result()["status"], "succeeded");
     assert_eq!(full.result()["amount"], "14000");
     assert_eq!(full.result()["refundable_after"], "0");
     assert_eq!(s.refunds().len(), 1);
-    let orders = ctl(&c, &["orders"]).await;
+    let orders = c.run_async(&["orders"]).await;
     assert_eq!(orders.result()[0]["status"], "refunded");
-    let audit = ctl(&c, &["audit"]).await;
-    assert!(audit
-        .result()
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|e| e["action"] == "refund"));
+    assert!(c.audit().await.iter().any(|e| e["action"] == "refund"));
     s.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refunds_with_customer_mode_on_allow_one_partial() {
-    let s = sim(true).await;
-    let c = Ctl::new();
-    add_terminal(&c, &s, true, &[]).await;
-    let paid = sale(&c).await;
-    let pid = paid.result()["payment_id"].as_str().unwrap().to_string();
+    let (s, c, paid) = paid_sale(true).await;
     // The terminal's payment id works as the key too.
-    let partial = ctl(&c, &["refund", "--payment", &pid, "--amount", "4500"]).await;
+    let pid = paid["payment_id"].as_str().unwrap();
+    let partial = refund(&c, pid, &["--amount", "4500"]).await;
     assert_eq!(partial.code, 0, "{:?}", partial.lines);
     assert_eq!(partial.result()["refundable_after"], "9500");
-    let second = ctl(&c, &["refund", "--payment", &pid, "--amount", "1000"]).await;
+    let second = refund(&c, pid, &["--amount", "1000"]).await;
     assert_eq!(
         second.code, EXIT_CONFLICT,
         "only one partial refund: {:?}",
@@ -378,19 +308,20 @@ async fn refunds_with_customer_mode_on_allow_one_partial() {
         1,
         "the second was refused before sending"
     );
-    let orders = ctl(&c, &["orders"]).await;
+    let orders = c.run_async(&["orders"]).await;
     assert_eq!(orders.result()[0]["status"], "partially-refunded");
     s.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refund_larger_than_refundable_is_refused_before_sending() {
-    let s = sim(true).await;
-    let c = Ctl::new();
-    add_terminal(&c, &s, true, &[]).await;
-    let paid = sale(&c).await;
-    let order = paid.result()["order_id"].as_str().unwrap().to_string();
-    let r = ctl(&c, &["refund", "--payment", &order, "--amount", "20000"]).await;
+    let (s, c, paid) = paid_sale(true).await;
+    let r = refund(
+        &c,
+        paid["order_id"].as_str().unwrap(),
+        &["--amount", "20000"],
+    )
+    .await;
     assert_eq!(r.code, EXIT_CONFLICT, "{:?}", r.lines);
     assert_eq!(r.result()["error"]["code"], "refund-limit");
     assert!(s.refunds().is_empty());
@@ -399,13 +330,9 @@ async fn refund_larger_than_refundable_is_refused_before_sending() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn recovery_that_cannot_prove_the_outcome_waits_for_a_manager() {
-    let s = sim(false).await;
-    let c = Ctl::new();
-    add_terminal(
-        &c,
-        &s,
+    let (s, c) = rig(
         false,
-        &["--recovery-window", "300ms", "--poll-interval", "50ms"],
+        &[("--recovery-window", "300ms"), ("--poll-interval", "50ms")],
     )
     .await;
     s.push(Behaviour::InProgress {
@@ -421,9 +348,8 @@ async fn recovery_that_cannot_prove_the_outcome_waits_for_a_manager() {
         .to_string();
     // A new sale on that terminal is allowed once a manager holds the case, but resolving
     // without evidence is not.
-    let no_evidence = ctl(
-        &c,
-        &[
+    let no_evidence = c
+        .run_async(&[
             "resolve",
             &rid,
             "--paid",
@@ -431,13 +357,11 @@ async fn recovery_that_cannot_prove_the_outcome_waits_for_a_manager() {
             "T1",
             "--evidence",
             " ",
-        ],
-    )
-    .await;
+        ])
+        .await;
     assert_eq!(no_evidence.code, 2);
-    let ok = ctl(
-        &c,
-        &[
+    let ok = c
+        .run_async(&[
             "resolve",
             &rid,
             "--paid",
@@ -445,16 +369,13 @@ async fn recovery_that_cannot_prove_the_outcome_waits_for_a_manager() {
             "T-778",
             "--evidence",
             "screen: APPROVED",
-        ],
-    )
-    .await;
+        ])
+        .await;
     assert_eq!(ok.code, 0, "{:?}", ok.lines);
     assert_eq!(ok.result()["status"], "succeeded");
-    let audit = ctl(&c, &["audit"]).await;
-    assert!(audit
-        .result()
-        .as_array()
-        .unwrap()
+    assert!(c
+        .audit()
+        .await
         .iter()
         .any(|e| e["action"] == "manager_resolved"));
     s.shutdown().await;
@@ -462,9 +383,7 @@ async fn recovery_that_cannot_prove_the_outcome_waits_for_a_manager() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_mid_payment_is_reconciled_at_the_next_start() {
-    let s = sim(false).await;
-    let c = Ctl::new();
-    add_terminal(&c, &s, false, &["--pay-timeout", "120s"]).await;
+    let (s, c) = rig(false, &[("--pay-timeout", "120s")]).await;
     s.push(Behaviour::DelayAnswer(Duration::from_secs(120)));
     let mut child = std::process::Command::new(kassa_acceptance::kassactl_path())
         .args(["--json", "--db"])
@@ -484,14 +403,14 @@ async fn a_crash_mid_payment_is_reconciled_at_the_next_start() {
     assert_eq!(successes(&s), 1, "the terminal charged");
     child.kill().expect("kill kassactl");
     let _ = child.wait();
-    let before = ctl(&c, &["orders"]).await;
+    let before = c.run_async(&["orders"]).await;
     assert_eq!(
         before.result()[0]["status"],
         "paying",
         "the ledger knows an attempt was running"
     );
     // The next start reconciles before doing anything else.
-    let r = ctl(&c, &["recover"]).await;
+    let r = c.run_async(&["recover"]).await;
     assert_eq!(r.code, 0, "{:?}", r.lines);
     assert_eq!(
         r.result()["recovery"]["succeeded"]
@@ -500,7 +419,7 @@ async fn a_crash_mid_payment_is_reconciled_at_the_next_start() {
             .len(),
         1
     );
-    let after = ctl(&c, &["orders"]).await;
+    let after = c.run_async(&["orders"]).await;
     assert_eq!(after.result()[0]["status"], "paid");
     assert_eq!(successes(&s), 1, "recovered, never charged twice");
     s.shutdown().await;
@@ -510,9 +429,7 @@ async fn a_crash_mid_payment_is_reconciled_at_the_next_start() {
 async fn restart_with_an_attempt_left_in_sending_is_reconciled_at_start_up() {
     use kassa_core::{Currency, ManualClock, OrderLine, RequestId, TaxRate};
     use kassa_ledger::{Ledger, NewOrder, NewPaymentAttempt, Transition};
-    let s = sim(false).await;
-    let c = Ctl::new();
-    add_terminal(&c, &s, false, &["--recovery-window", "0s"]).await;
+    let (s, c) = rig(false, &[("--recovery-window", "0s")]).await;
     {
         // The app died right after committing `sending`, before the request left.
         let clock = std::sync::Arc::new(ManualClock::at("2026-11-21T10:00:00+09:00"));
@@ -544,7 +461,7 @@ async fn restart_with_an_attempt_left_in_sending_is_reconciled_at_start_up() {
     let r = sale(&c).await;
     assert_eq!(r.code, 0, "{:?} {}", r.lines, r.stderr);
     assert_eq!(r.lines[0]["recovery"]["failed"][0], "P1", "{:?}", r.lines);
-    let old = ctl(&c, &["order", "O1"]).await;
+    let old = c.run_async(&["order", "O1"]).await;
     assert_eq!(old.result()["attempts"][0]["attempt"]["state"], "failed");
     assert_eq!(successes(&s), 1, "only the new sale was charged");
     s.shutdown().await;

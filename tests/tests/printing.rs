@@ -9,7 +9,7 @@
 #[path = "printing/cups.rs"]
 mod cups;
 
-use kassa_acceptance::{vectors_dir, Ctl, Run};
+use kassa_acceptance::{vector, AddTerminal, Ctl, Run};
 use kassa_antom::protocol::{PrivateKey, PublicKey};
 use kassa_sim::antom::{AntomSim, AntomSimHandle, SimConfig};
 use std::io::Read;
@@ -23,33 +23,17 @@ const RASTER_START: [u8; 6] = [0x1B, 0x40, 0x1D, 0x76, 0x30, 0x00];
 /// `GS V 66 0`: the cut that ends a job.
 const CUT: [u8; 4] = [0x1D, 0x56, 0x42, 0x00];
 
-fn read(name: &str) -> String {
-    std::fs::read_to_string(vectors_dir().join(name)).expect("test key")
-}
-
 async fn sim() -> AntomSimHandle {
     let cfg = SimConfig::new(
         "N950SN0001",
-        PublicKey::from_pem(&read("pos_public_key.pem")).expect("pos public key"),
-        PrivateKey::from_pem(&read("terminal_private_key_pkcs8.pem")).expect("terminal key"),
+        PublicKey::from_pem(&vector("pos_public_key.pem")).expect("pos public key"),
+        PrivateKey::from_pem(&vector("terminal_private_key_pkcs8.pem")).expect("terminal key"),
     );
     AntomSim::start(cfg).await.expect("start simulator")
 }
 
-/// Runs kassactl off the async runtime so the simulator keeps serving meanwhile.
-async fn ctl(c: &Ctl, args: &[&str]) -> Run {
-    let db = c.db();
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    tokio::task::spawn_blocking(move || {
-        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-        Ctl::at(db).run(&refs)
-    })
-    .await
-    .expect("kassactl task")
-}
-
 async fn ok(c: &Ctl, args: &[&str]) -> Run {
-    let r = ctl(c, args).await;
+    let r = c.run_async(args).await;
     assert_eq!(r.code, 0, "kassactl {args:?}: {:?} {}", r.lines, r.stderr);
     r
 }
@@ -58,44 +42,13 @@ async fn ok(c: &Ctl, args: &[&str]) -> Run {
 async fn rig() -> (AntomSimHandle, Ctl) {
     let s = sim().await;
     let c = Ctl::new();
-    let v = vectors_dir();
-    let port = s.addr().port().to_string();
-    let pos = v.join("pos_private_key_pkcs8.pem").display().to_string();
-    let term = v.join("terminal_public_key.pem").display().to_string();
-    ok(
-        &c,
-        &[
-            "terminal",
-            "add",
-            "antom-lan",
-            "--name",
-            "front",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--client-id",
-            "N950SN0001",
-            "--pos-key",
-            &pos,
-            "--terminal-key",
-            &term,
-            "--pay-timeout",
-            "5s",
-            "--poll-interval",
-            "10ms",
-            "--recovery-window",
-            "20s",
-        ],
-    )
-    .await;
+    c.add_terminal(&AddTerminal::n950(s.addr().port())).await;
     (s, c)
 }
 
 async fn sale(c: &Ctl) -> (Run, String) {
-    let r = ctl(
-        c,
-        &[
+    let r = c
+        .run_async(&[
             "sale",
             "--currency",
             "KRW",
@@ -105,9 +58,8 @@ async fn sale(c: &Ctl) -> (Run, String) {
             "카페라떼 (L):5000",
             "--vat",
             "10",
-        ],
-    )
-    .await;
+        ])
+        .await;
     assert_eq!(
         r.code, 0,
         "the sale is approved: {:?} {}",
@@ -277,7 +229,7 @@ async fn a_printer_that_is_off_leaves_the_sale_complete_and_the_job_queued_until
     assert!(jobs[0]["next_try_at"].is_string());
 
     // Printing on request while it is still off: exit 7, still queued.
-    let again = ctl(&c, &["printer", "retry"]).await;
+    let again = c.run_async(&["printer", "retry"]).await;
     assert_eq!(again.code, EXIT_PRINTER, "{:?}", again.lines);
     assert_eq!(again.result()["state"], "queued");
     assert_eq!(again.result()["tries"], 2);
@@ -346,6 +298,8 @@ async fn report_z_writes_the_pdf_and_the_csv_of_the_day() {
     )
     .await;
     assert_eq!(other.result()["sales"]["count"], 0);
-    let bad = ctl(&c, &["report", "z", "--date", "21/11", "--out", &pdf_s]).await;
+    let bad = c
+        .run_async(&["report", "z", "--date", "21/11", "--out", &pdf_s])
+        .await;
     assert_eq!(bad.code, 2, "a date that cannot be read is a usage error");
 }

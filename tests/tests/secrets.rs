@@ -17,7 +17,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should panic
 
-use kassa_acceptance::{kassactl_path, ledger_cells, vectors_dir, Ctl, Run};
+use kassa_acceptance::{kassactl_path, ledger_cells, vector, AddTerminal, Ctl, Run};
 use kassa_antom::protocol::{PrivateKey, PublicKey};
 use kassa_app::{keyfiles, AccountInput, OpenOptions, Role, Service, StoreSettings};
 use kassa_core::Secret;
@@ -25,7 +25,7 @@ use kassa_sim::antom::{AntomSim, AntomSimHandle, Behaviour};
 use kassa_sim::iotpay::{IotPaySim, SimConfig as IotSimConfig};
 use kassa_sim::kicc::{KiccSim, SimTiming};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -37,10 +37,6 @@ const SEED_EXPIRY: &str = "1022";
 const PINS: [&str; 3] = ["583920", "274615", "90817364"];
 /// A wrong PIN typed once.
 const WRONG_PIN: &str = "111999";
-
-fn read(name: &str) -> String {
-    std::fs::read_to_string(vectors_dir().join(name)).expect("test key")
-}
 
 /// Every base64 line of a PEM's body and the whole body joined: the forms a key would take
 /// in a log line or a JSON value.
@@ -140,7 +136,7 @@ fn forbidden_strings() -> Vec<(String, String)> {
         "pos_private_key_pkcs8.pem",
         "terminal_private_key_pkcs8.pem",
     ] {
-        for f in pem_fragments(&read(name)) {
+        for f in pem_fragments(&vector(name)) {
             out.push((format!("a line of {name}"), f));
         }
     }
@@ -198,15 +194,8 @@ fn shown(r: &Run) -> String {
 }
 
 /// Runs kassactl with `KASSA_LOG=trace` off the async runtime (the simulators keep serving).
-async fn ctl(db: &Path, args: &[&str]) -> Run {
-    let db = db.to_path_buf();
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    tokio::task::spawn_blocking(move || {
-        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-        Ctl::at(db).run_logged(&refs, "trace")
-    })
-    .await
-    .expect("kassactl task")
+async fn ctl(c: &Ctl, args: &[&str]) -> Run {
+    c.run_logged_async(args, "trace").await
 }
 
 fn ok(r: &Run, what: &str) {
@@ -224,8 +213,8 @@ fn text(v: &serde_json::Value) -> String {
 async fn n950() -> AntomSimHandle {
     let cfg = kassa_sim::antom::SimConfig::new(
         "N950SN0001",
-        PublicKey::from_pem(&read("pos_public_key.pem")).unwrap(),
-        PrivateKey::from_pem(&read("terminal_private_key_pkcs8.pem")).unwrap(),
+        PublicKey::from_pem(&vector("pos_public_key.pem")).unwrap(),
+        PrivateKey::from_pem(&vector("terminal_private_key_pkcs8.pem")).unwrap(),
     );
     AntomSim::start(cfg).await.unwrap()
 }
@@ -315,71 +304,27 @@ async fn a_full_day_at_trace_level_leaks_no_key_pin_card_number_or_expiry_date()
     let keys = tempfile::tempdir().unwrap();
     // Key files as Kassa writes them: owner-only.
     let pos_key = keys.path().join("pos.pem");
-    keyfiles::write_private_key_file(&pos_key, read("pos_private_key_pkcs8.pem").as_bytes())
+    keyfiles::write_private_key_file(&pos_key, vector("pos_private_key_pkcs8.pem").as_bytes())
         .unwrap();
     let merchant_key = keys.path().join("merchant.key");
     keyfiles::write_private_key_file(&merchant_key, MERCHANT_KEY.as_bytes()).unwrap();
-    let terminal_key = vectors_dir().join("terminal_public_key.pem");
 
     let mut runs: Vec<(String, Run)> = Vec::new();
-    let port = front.addr().port().to_string();
-    let r = ctl(
-        &db,
-        &[
-            "terminal",
-            "add",
-            "antom-lan",
-            "--name",
-            "front",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--client-id",
-            "N950SN0001",
-            "--pos-key",
-            &pos_key.display().to_string(),
-            "--terminal-key",
-            &terminal_key.display().to_string(),
-            "--pay-timeout",
-            "500ms",
-            "--poll-interval",
-            "10ms",
-            "--recovery-window",
-            "20s",
-            "--default",
-        ],
-    )
-    .await;
+    let n950 = AddTerminal::n950(front.addr().port())
+        .with(&[
+            ("--pos-key", &pos_key.display().to_string()),
+            ("--pay-timeout", "500ms"),
+        ])
+        .flag("--default");
+    let r = ctl(&c, &n950.args()).await;
     ok(&r, "add the N950");
     runs.push(("terminal add antom-lan".into(), r));
-    let port = counter.addr().port().to_string();
-    let r = ctl(
-        &db,
-        &[
-            "terminal",
-            "add",
-            "kicc",
-            "--name",
-            "counter",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--merchant-id",
-            "M-KASSA-01",
-            "--acquirer-terminal-id",
-            "0788888",
-            "--registration-no",
-            "0216001234",
-        ],
-    )
-    .await;
+    let r = ctl(&c, &AddTerminal::kicc(counter.addr().port()).args()).await;
     ok(&r, "add the KICC device");
     runs.push(("terminal add kicc".into(), r));
     let base = cloud.base_url();
     let r = ctl(
-        &db,
+        &c,
         &[
             "terminal",
             "add",
@@ -416,18 +361,18 @@ async fn a_full_day_at_trace_level_leaks_no_key_pin_card_number_or_expiry_date()
         ]
     };
     // N950: approve, decline, answer lost then recovered, refund.
-    let r = ctl(&db, &krw("Americano:4500x2", "front")).await;
+    let r = ctl(&c, &krw("Americano:4500x2", "front")).await;
     ok(&r, "N950 approval");
     let approved = text(&r.result()["order_id"]);
     runs.push(("N950 approval".into(), r));
     front.push(Behaviour::Decline("USER_BALANCE_NOT_ENOUGH".into()));
-    let r = ctl(&db, &krw("Latte:5000", "front")).await;
+    let r = ctl(&c, &krw("Latte:5000", "front")).await;
     assert_eq!(r.code, 3, "declined: {:?}", r.lines);
     runs.push(("N950 decline".into(), r));
     front.push(Behaviour::DelayAnswer(Duration::from_secs(60)));
-    let r = ctl(&db, &krw("Mocha:5500", "front")).await;
+    let r = ctl(&c, &krw("Mocha:5500", "front")).await;
     ok(&r, "N950 lost answer recovered");
-    let journal = ctl(&db, &["order", &text(&r.result()["order_id"])]).await;
+    let journal = ctl(&c, &["order", &text(&r.result()["order_id"])]).await;
     assert!(
         journal.stdout.contains("\"lost\""),
         "the answer really was lost and recovered: {}",
@@ -436,7 +381,7 @@ async fn a_full_day_at_trace_level_leaks_no_key_pin_card_number_or_expiry_date()
     runs.push(("N950 recovered".into(), r));
     runs.push(("order (recovered)".into(), journal));
     let r = ctl(
-        &db,
+        &c,
         &["refund", "--payment", &approved, "--reason", "spilled"],
     )
     .await;
@@ -445,7 +390,7 @@ async fn a_full_day_at_trace_level_leaks_no_key_pin_card_number_or_expiry_date()
 
     // IOT Pay: approval with the seed's card data, then a refund recorded by hand.
     let r = ctl(
-        &db,
+        &c,
         &[
             "sale",
             "--terminal",
@@ -470,7 +415,7 @@ async fn a_full_day_at_trace_level_leaks_no_key_pin_card_number_or_expiry_date()
         "the cloud really sent the expiry date"
     );
     let r = ctl(
-        &db,
+        &c,
         &[
             "refund",
             "--payment",
@@ -486,11 +431,11 @@ async fn a_full_day_at_trace_level_leaks_no_key_pin_card_number_or_expiry_date()
     runs.push(("IOT Pay manual refund".into(), r));
 
     // KICC: approval and refund.
-    let r = ctl(&db, &krw("Bibimbap:12000", "counter")).await;
+    let r = ctl(&c, &krw("Bibimbap:12000", "counter")).await;
     ok(&r, "KICC approval");
     let kicc_order = text(&r.result()["order_id"]);
     runs.push(("KICC approval".into(), r));
-    let r = ctl(&db, &["refund", "--payment", &kicc_order]).await;
+    let r = ctl(&c, &["refund", "--payment", &kicc_order]).await;
     ok(&r, "KICC refund");
     runs.push(("KICC refund".into(), r));
 
@@ -503,7 +448,7 @@ async fn a_full_day_at_trace_level_leaks_no_key_pin_card_number_or_expiry_date()
         vec!["terminal", "list"],
         vec!["audit"],
     ] {
-        let r = ctl(&db, &args).await;
+        let r = ctl(&c, &args).await;
         ok(&r, &args.join(" "));
         runs.push((args.join(" "), r));
     }
@@ -514,7 +459,7 @@ async fn a_full_day_at_trace_level_leaks_no_key_pin_card_number_or_expiry_date()
     })
     .await
     .unwrap();
-    let r = ctl(&db, &["audit", "verify"]).await;
+    let r = ctl(&c, &["audit", "verify"]).await;
     ok(&r, "audit verify");
     runs.push(("audit verify".into(), r));
 
@@ -646,7 +591,7 @@ fn the_card_number_search_finds_card_numbers_and_not_ids() {
     assert!(card_numbers("000001000061").is_empty());
     assert!(has_number("exp 1022.", "1022") && !has_number("71022", "1022"));
     // Every kind of secret the day is searched for is found when it is there.
-    let key_line = pem_fragments(&read("pos_private_key_pkcs8.pem"))[1].clone();
+    let key_line = pem_fragments(&vector("pos_private_key_pkcs8.pem"))[1].clone();
     let leaky = format!(
         "{key_line} {MERCHANT_KEY} pin={} exp 1022 expireDate pan 4111111111111111",
         PINS[2]

@@ -1,0 +1,78 @@
+//! `kassactl terminal add` for the simulators on loopback, as the acceptance tests add them:
+//! the ids and keys each simulator is configured with, so a test states only what it changes.
+
+use crate::vectors_dir;
+
+/// The arguments of one `kassactl terminal add`.
+#[derive(Debug, Clone)]
+pub struct AddTerminal {
+    /// After `terminal add`: the kind, then flag/value pairs (and lone flags).
+    args: Vec<String>,
+}
+
+impl AddTerminal {
+    /// The N950 simulator at 127.0.0.1:`port` as terminal `front`: the client id the simulator
+    /// is configured with, the published POS private key and terminal public key, and
+    /// timeouts short enough that no test waits the vendor's 120 s.
+    pub fn n950(port: u16) -> AddTerminal {
+        let key = |name: &str| vectors_dir().join(name).display().to_string();
+        AddTerminal::kind("antom-lan")
+            .with(&[
+                ("--name", "front"),
+                ("--host", "127.0.0.1"),
+                ("--port", &port.to_string()),
+                ("--client-id", "N950SN0001"),
+                ("--pos-key", &key("pos_private_key_pkcs8.pem")),
+                ("--terminal-key", &key("terminal_public_key.pem")),
+            ])
+            .with(&[
+                ("--pay-timeout", "5s"),
+                ("--poll-interval", "10ms"),
+                ("--recovery-window", "20s"),
+            ])
+    }
+
+    /// The KICC emulator's bridge at 127.0.0.1:`port` as terminal `counter`, with the store's
+    /// merchant id, terminal id and registration number the emulator answers with.
+    pub fn kicc(port: u16) -> AddTerminal {
+        AddTerminal::kind("kicc").with(&[
+            ("--name", "counter"),
+            ("--host", "127.0.0.1"),
+            ("--port", &port.to_string()),
+            ("--merchant-id", "M-KASSA-01"),
+            ("--acquirer-terminal-id", "0788888"),
+            ("--registration-no", "0216001234"),
+        ])
+    }
+
+    fn kind(kind: &str) -> AddTerminal {
+        AddTerminal {
+            args: vec![kind.to_string()],
+        }
+    }
+
+    /// Gives each flag its value, in place of the one it had (appended if it had none).
+    pub fn with(mut self, flags: &[(&str, &str)]) -> AddTerminal {
+        for (flag, value) in flags {
+            match self.args.iter().position(|a| a == flag) {
+                Some(at) => self.args[at + 1] = value.to_string(),
+                None => self.args.extend([flag.to_string(), value.to_string()]),
+            }
+        }
+        self
+    }
+
+    /// Adds a flag that takes no value (`--default`).
+    pub fn flag(mut self, flag: &str) -> AddTerminal {
+        self.args.push(flag.to_string());
+        self
+    }
+
+    /// The command line after `kassactl`: `terminal add <kind> …`.
+    pub fn args(&self) -> Vec<&str> {
+        ["terminal", "add"]
+            .into_iter()
+            .chain(self.args.iter().map(String::as_str))
+            .collect()
+    }
+}
