@@ -266,37 +266,66 @@ fn assert_ledger_agrees_with_device(r: &Rig) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn happy_path_records_the_payment_with_what_a_refund_needs() {
-    let r = rig().await;
-    let (report, screen) = sale(&r, 15_000).await;
-    assert_eq!(report.status, AttemptState::Succeeded);
-    assert_eq!(screen.seen(), happy());
-    let rid = report.payment_request_id.clone();
-    assert_eq!(
-        journal(&r, &rid),
-        ["begin", "diagnosed_ok", "sent", "approved"]
-    );
-    let p = r.svc.ledger().payment(&rid).unwrap().unwrap();
-    assert_eq!(p.amount.minor, 15_000);
-    assert_eq!(p.receipt.masked_pan.as_deref(), Some("523649**"));
-    assert_eq!(p.receipt.card_brand.as_deref(), Some("BC"));
-    assert!(p.vendor_data["acquirerMetaData"].is_string());
-    assert_eq!(
-        report.payment_id.as_deref(),
-        Some(p.terminal_payment_id.as_str())
-    );
-    assert_ledger_agrees_with_device(&r);
-    r.sim.stop().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_signature_path_restarts_the_countdown_and_extends_the_device_timeout() {
-    let r = rig().await;
-    let (report, screen) = sale(&r, 60_000).await;
-    assert_eq!(report.status, AttemptState::Succeeded);
+/// `happy()` with an instruction to the customer (`code`) after the first card detection,
+/// then the card detected again.
+fn with_instruction(code: &str, instruction: Instruction) -> Vec<Seen> {
     let mut want = happy();
     want.insert(
+        3,
+        ev(
+            code,
+            Phase::Instruction { instruction },
+            Countdown::Keep,
+            true,
+        ),
+    );
+    want.insert(
+        4,
+        ev("CARD_DETECTED", Phase::CardDetected, Countdown::Keep, true),
+    );
+    want
+}
+
+/// A cancel sent while the sale runs: on which event, whether the dialog offers cancel then,
+/// and the device's answer.
+type CancelOn = (&'static str, bool, CancelAck);
+
+/// One scripted sale and what must come of it.
+struct Case {
+    name: &'static str,
+    won: i64,
+    scenario: Scenario,
+    /// How long the device waits for a card, if not the emulator's default.
+    card_timeout: Option<Duration>,
+    cancel: Option<CancelOn>,
+    status: AttemptState,
+    /// The decline's code, for a decline.
+    decline: Option<&'static str>,
+    /// What the dialog showed.
+    seen: Vec<Seen>,
+    /// The Purchase's `timeoutSeconds` on the device.
+    device_timeout: u64,
+    journal: &'static [&'static str],
+}
+
+const APPROVED: &[&str] = &["begin", "diagnosed_ok", "sent", "approved"];
+const DECLINED: &[&str] = &["begin", "diagnosed_ok", "sent", "declined"];
+
+fn cases() -> Vec<Case> {
+    let approved = |name, scenario| Case {
+        name,
+        won: 8_000,
+        scenario,
+        card_timeout: None,
+        cancel: None,
+        status: AttemptState::Succeeded,
+        decline: None,
+        seen: happy(),
+        device_timeout: 5,
+        journal: APPROVED,
+    };
+    let mut signed = happy();
+    signed.insert(
         4,
         ev(
             "PENDING_SIGNATURE",
@@ -305,98 +334,131 @@ async fn the_signature_path_restarts_the_countdown_and_extends_the_device_timeou
             false,
         ),
     );
-    assert_eq!(screen.seen(), want);
-    let purchase = &r.sim.commands()[0];
-    assert_eq!(purchase.command, "Purchase");
-    assert_eq!(
-        purchase.timeout_seconds, 25,
-        "the configured 5 s plus 20 s to sign"
-    );
-    assert_ledger_agrees_with_device(&r);
-    r.sim.stop().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn card_reading_instructions_keep_the_countdown_and_the_cancel_button() {
-    let r = rig().await;
-    let cases = [
-        (Scenario::TryAgain, "CARD_TRY_AGAIN", Instruction::TryAgain),
-        (
-            Scenario::FallbackMagstripe,
-            "FALLBACK_MAGCARDREADER",
-            Instruction::FallbackMagstripe,
-        ),
-        (
-            Scenario::RequireInsert,
-            "REQUIRE_CARD_INSERT",
-            Instruction::InsertCard,
-        ),
-    ];
-    for (scenario, code, instruction) in cases {
-        r.sim.push_scenario(scenario);
-        let (report, screen) = sale(&r, 8_000).await;
-        assert_eq!(report.status, AttemptState::Succeeded, "{scenario}");
-        let mut want = happy();
-        want.insert(
-            3,
-            ev(
-                code,
-                Phase::Instruction { instruction },
-                Countdown::Keep,
-                true,
-            ),
-        );
-        want.insert(
-            4,
-            ev("CARD_DETECTED", Phase::CardDetected, Countdown::Keep, true),
-        );
-        assert_eq!(screen.seen(), want, "{scenario}");
-    }
-    assert_ledger_agrees_with_device(&r);
-    r.sim.stop().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn unknown_event_codes_and_frames_are_ignored() {
-    let r = rig().await;
-    r.sim.push_scenario(Scenario::Noise);
-    let (report, screen) = sale(&r, 8_000).await;
-    assert_eq!(report.status, AttemptState::Succeeded);
-    assert_eq!(screen.seen(), happy());
-    assert_ledger_agrees_with_device(&r);
-    r.sim.stop().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn no_card_before_the_expiry_is_a_decline_that_stops_the_countdown() {
-    let r = rig().await;
-    r.sim.set_timing(SimTiming {
-        card_timeout: Some(Duration::ZERO),
-        ..SimTiming::instant()
-    });
-    r.sim.push_scenario(Scenario::NoCard);
-    let (report, screen) = sale(&r, 8_000).await;
-    assert_eq!(report.status, AttemptState::Failed);
-    assert_eq!(report.decline.as_ref().unwrap().code, "PROCESS_FAIL");
-    assert_eq!(
-        screen.seen(),
+    let waiting = |last: Seen| {
         vec![
             diagnosing(),
             ev("READY", Phase::WaitingForCard, Countdown::Start(30), true),
-            ev(
+            last,
+        ]
+    };
+    vec![
+        // The payment is recorded with what a refund needs.
+        Case {
+            won: 15_000,
+            ..approved("happy path", Scenario::Happy)
+        },
+        // The signature restarts the countdown and extends the device timeout: the configured
+        // 5 s plus 20 s to sign.
+        Case {
+            won: 60_000,
+            seen: signed,
+            device_timeout: 25,
+            ..approved("signature", Scenario::Happy)
+        },
+        // Card-reading instructions keep the countdown and the cancel button.
+        Case {
+            seen: with_instruction("CARD_TRY_AGAIN", Instruction::TryAgain),
+            ..approved("try again", Scenario::TryAgain)
+        },
+        Case {
+            seen: with_instruction("FALLBACK_MAGCARDREADER", Instruction::FallbackMagstripe),
+            ..approved("fallback to the stripe", Scenario::FallbackMagstripe)
+        },
+        Case {
+            seen: with_instruction("REQUIRE_CARD_INSERT", Instruction::InsertCard),
+            ..approved("insert the card", Scenario::RequireInsert)
+        },
+        // Unknown event codes and frames are ignored.
+        approved("noise", Scenario::Noise),
+        // No card before the expiry is a decline that stops the countdown.
+        Case {
+            card_timeout: Some(Duration::ZERO),
+            status: AttemptState::Failed,
+            decline: Some("PROCESS_FAIL"),
+            seen: waiting(ev(
                 "PROCESS_FAIL",
                 Phase::WaitingForCard,
                 Countdown::Stop,
-                false
-            ),
-        ]
-    );
-    assert_eq!(
-        journal(&r, &report.payment_request_id).last().unwrap(),
-        "declined"
-    );
-    assert_ledger_agrees_with_device(&r);
-    r.sim.stop().await;
+                false,
+            )),
+            journal: DECLINED,
+            ..approved("no card", Scenario::NoCard)
+        },
+        // A cancel while waiting for the card (the dialog offers it once READY) ends as the
+        // device reports. The device waits 30 s for a card unless cancelled.
+        Case {
+            cancel: Some(("READY", true, CancelAck::Accepted)),
+            status: AttemptState::Failed,
+            decline: Some("ORDER_IS_CANCELED"),
+            seen: waiting(ev("CANCELLING", Phase::Cancelling, Countdown::Stop, false)),
+            journal: DECLINED,
+            ..approved("cancel while waiting for the card", Scenario::NoCard)
+        },
+        // A cancel after the card read (no longer offered) is too late, and the charge is
+        // recorded.
+        Case {
+            cancel: Some(("CARD_READ_COMPLETED", false, CancelAck::TooLate)),
+            ..approved("cancel after the card read", Scenario::HoldAfterRead)
+        },
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_scripted_sale_ends_as_the_device_reports_and_the_dialog_shows_how() {
+    for case in cases() {
+        let name = case.name;
+        let r = rig().await;
+        if let Some(wait) = case.card_timeout {
+            r.sim.set_timing(SimTiming {
+                card_timeout: Some(wait),
+                ..SimTiming::instant()
+            });
+        }
+        r.sim.push_scenario(case.scenario);
+        let (s, mut rx) = screen();
+        let report = match case.cancel {
+            None => r.svc.sale(sale_of(case.won), &s).await,
+            Some((code, offered, want)) => {
+                let (report, ack) = tokio::join!(r.svc.sale(sale_of(case.won), &s), async {
+                    let e = wait_for(&mut rx, code).await;
+                    assert_eq!(e.can_cancel, offered, "{name}: cancel offered on {code}");
+                    r.svc.cancel("counter", &e.request_id).await
+                });
+                assert_eq!(ack.unwrap(), want, "{name}");
+                report
+            }
+        };
+        let report = report.expect("sale");
+        assert_eq!(report.status, case.status, "{name}");
+        assert_eq!(
+            report.decline.as_ref().map(|d| d.code.as_str()),
+            case.decline,
+            "{name}"
+        );
+        assert_eq!(s.seen(), case.seen, "{name}");
+        let purchase = &r.sim.commands()[0];
+        assert_eq!(purchase.command, "Purchase", "{name}");
+        assert_eq!(
+            purchase.timeout_seconds, case.device_timeout,
+            "{name}: the device's timeout"
+        );
+        let rid = report.payment_request_id.clone();
+        assert_eq!(journal(&r, &rid), case.journal, "{name}");
+        if case.status == AttemptState::Succeeded {
+            let p = r.svc.ledger().payment(&rid).unwrap().unwrap();
+            assert_eq!(p.amount.minor, case.won, "{name}");
+            assert_eq!(p.receipt.masked_pan.as_deref(), Some("523649**"), "{name}");
+            assert_eq!(p.receipt.card_brand.as_deref(), Some("BC"), "{name}");
+            assert!(p.vendor_data["acquirerMetaData"].is_string(), "{name}");
+            assert_eq!(
+                report.payment_id.as_deref(),
+                Some(p.terminal_payment_id.as_str()),
+                "{name}"
+            );
+        }
+        assert_ledger_agrees_with_device(&r);
+        r.sim.stop().await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -462,54 +524,6 @@ async fn every_business_failure_is_a_decline_or_waits_for_a_manager() {
         }
     }
     assert!(r.sim.transactions().iter().all(|t| !approved(t)));
-    assert_ledger_agrees_with_device(&r);
-    r.sim.stop().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_cancel_while_waiting_for_the_card_ends_as_the_device_reports() {
-    let r = rig().await;
-    r.sim.push_scenario(Scenario::NoCard); // waits 30 s for a card unless cancelled
-    let (s, mut rx) = screen();
-    let (report, ack) = tokio::join!(r.svc.sale(sale_of(8_000), &s), async {
-        let ready = wait_for(&mut rx, "READY").await;
-        assert!(ready.can_cancel, "the dialog offers cancel once READY");
-        r.svc.cancel("counter", &ready.request_id).await
-    });
-    assert_eq!(ack.unwrap(), CancelAck::Accepted);
-    let report = report.unwrap();
-    assert_eq!(report.status, AttemptState::Failed);
-    assert_eq!(report.decline.as_ref().unwrap().code, "ORDER_IS_CANCELED");
-    assert_eq!(
-        s.seen(),
-        vec![
-            diagnosing(),
-            ev("READY", Phase::WaitingForCard, Countdown::Start(30), true),
-            ev("CANCELLING", Phase::Cancelling, Countdown::Stop, false),
-        ]
-    );
-    assert_eq!(
-        journal(&r, &report.payment_request_id).last().unwrap(),
-        "declined"
-    );
-    assert_ledger_agrees_with_device(&r);
-    r.sim.stop().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_cancel_after_the_card_read_is_too_late_and_the_charge_is_recorded() {
-    let r = rig().await;
-    r.sim.push_scenario(Scenario::HoldAfterRead);
-    let (s, mut rx) = screen();
-    let (report, ack) = tokio::join!(r.svc.sale(sale_of(8_000), &s), async {
-        let read = wait_for(&mut rx, "CARD_READ_COMPLETED").await;
-        assert!(!read.can_cancel, "cancel is no longer offered");
-        r.svc.cancel("counter", &read.request_id).await
-    });
-    assert_eq!(ack.unwrap(), CancelAck::TooLate);
-    let report = report.unwrap();
-    assert_eq!(report.status, AttemptState::Succeeded, "the device charged");
-    assert_eq!(s.seen(), happy());
     assert_ledger_agrees_with_device(&r);
     r.sim.stop().await;
 }
