@@ -2,6 +2,7 @@
 //! the ids and keys each simulator is configured with, so a test states only what it changes.
 
 use crate::vectors_dir;
+use std::path::Path;
 
 /// The arguments of one `kassactl terminal add`.
 #[derive(Debug, Clone)]
@@ -42,6 +43,20 @@ impl AddTerminal {
             ("--merchant-id", "M-KASSA-01"),
             ("--acquirer-terminal-id", "0788888"),
             ("--registration-no", "0216001234"),
+        ])
+    }
+
+    /// IOT Pay's cloud at `base_url` (the simulator's) for merchant `mch_id`, its key in
+    /// `key_file`, as terminal `pax`: the PAX terminal the seed's samples name (job number
+    /// `testpax`, device `V1-B25`).
+    pub fn iotpay(base_url: &str, mch_id: &str, key_file: &Path) -> AddTerminal {
+        AddTerminal::kind("iotpay").with(&[
+            ("--name", "pax"),
+            ("--base-url", base_url),
+            ("--mch-id", mch_id),
+            ("--key-file", &key_file.display().to_string()),
+            ("--job-no", "testpax"),
+            ("--device", "V1-B25"),
         ])
     }
 

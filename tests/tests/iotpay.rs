@@ -10,7 +10,7 @@
 #[path = "iotpay/service.rs"]
 mod service;
 
-use kassa_acceptance::{ledger_cells, Ctl, Run};
+use kassa_acceptance::{ledger_cells, AddTerminal, Ctl, Run};
 use kassa_sim::iotpay::{Behaviour, IotPaySim, SimConfig, CANCELLED_TEXT, DECLINED_TEXT};
 use serde_json::{json, Value};
 use std::io::Write;
@@ -40,45 +40,11 @@ pub fn key_file() -> tempfile::NamedTempFile {
     f
 }
 
-/// Runs kassactl off the async runtime with `KASSA_LOG=<log>`.
-async fn ctl_logged(c: &Ctl, args: &[&str], log: &'static str) -> Run {
-    let db = c.db();
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    tokio::task::spawn_blocking(move || {
-        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-        Ctl::at(db).run_logged(&refs, log)
-    })
-    .await
-    .expect("kassactl task")
-}
-
-async fn ctl(c: &Ctl, args: &[&str]) -> Run {
-    ctl_logged(c, args, "warn").await
-}
-
-/// Adds the simulator as terminal `pax` through `terminal add iotpay`; returns the run.
-async fn add_terminal(c: &Ctl, sim: &IotPaySim, key: &Path, extra: &[&str]) -> Run {
-    let base = sim.base_url();
-    let key = key.display().to_string();
-    let mut args = vec![
-        "terminal",
-        "add",
-        "iotpay",
-        "--name",
-        "pax",
-        "--base-url",
-        &base,
-        "--mch-id",
-        MCH_ID,
-        "--key-file",
-        &key,
-        "--job-no",
-        "testpax",
-        "--device",
-        "V1-B25",
-    ];
-    args.extend_from_slice(extra);
-    let r = ctl_logged(c, &args, "trace").await;
+/// Adds the simulator as terminal `pax` through `terminal add iotpay` (logged at TRACE, so its
+/// logs can be searched for the key); returns the run.
+async fn add_terminal(c: &Ctl, sim: &IotPaySim, key: &Path, extra: &[(&str, &str)]) -> Run {
+    let add = AddTerminal::iotpay(&sim.base_url(), MCH_ID, key).with(extra);
+    let r = c.run_logged_async(&add.args(), "trace").await;
     assert_eq!(r.code, 0, "terminal add failed: {:?} {}", r.lines, r.stderr);
     assert_eq!(r.result()["kind"], "iotpay");
     assert_eq!(r.result()["capabilities"]["refunds"], "manual-only");
@@ -86,8 +52,7 @@ async fn add_terminal(c: &Ctl, sim: &IotPaySim, key: &Path, extra: &[&str]) -> R
 }
 
 async fn sale(c: &Ctl) -> Run {
-    ctl_logged(
-        c,
+    c.run_logged_async(
         &["sale", "--currency", "CAD", "--item", "Latte:6.25x2"],
         "trace",
     )
@@ -182,7 +147,7 @@ async fn an_approved_sale_with_trace_logs_never_shows_the_merchant_key() {
     let key = key_file();
     let c = Ctl::new();
     let added = add_terminal(&c, &sim, key.path(), &[]).await;
-    let listed = ctl_logged(&c, &["terminal", "list"], "trace").await;
+    let listed = c.run_logged_async(&["terminal", "list"], "trace").await;
     assert_eq!(listed.result()[0]["name"], "pax");
     assert!(
         listed.result()[0]["problem"].is_null(),
@@ -223,8 +188,8 @@ async fn an_approved_sale_with_trace_logs_never_shows_the_merchant_key() {
         journal_events(&detail),
         ["begin", "diagnosed_ok", "sent", "approved"]
     );
-    let shown = ctl_logged(&c, &["order", &order], "trace").await;
-    let audit = ctl_logged(&c, &["audit"], "trace").await;
+    let shown = c.run_logged_async(&["order", &order], "trace").await;
+    let audit = c.run_logged_async(&["audit"], "trace").await;
     assert!(
         r.stderr.contains("TRACE") || r.stderr.contains("DEBUG"),
         "the logs were on: {}",
@@ -248,35 +213,20 @@ async fn an_approved_sale_with_trace_logs_never_shows_the_merchant_key() {
 async fn settings_that_cannot_work_are_refused_before_anything_is_stored() {
     let key = key_file();
     let c = Ctl::new();
-    let key_path = key.path().display().to_string();
-    let add = |base: &str, key: &str| {
-        [
-            "terminal",
-            "add",
-            "iotpay",
-            "--name",
-            "pax",
-            "--base-url",
-            base,
-            "--mch-id",
-            MCH_ID,
-            "--key-file",
-            key,
-            "--job-no",
-            "testpax",
-        ]
-        .map(str::to_string)
-    };
-    let plain = add("http://10.0.0.5:8080/v1", &key_path);
-    let r = c.run(&plain.each_ref().map(String::as_str));
+    let add = |base: &str, key: &Path| AddTerminal::iotpay(base, MCH_ID, key);
+    let plain = add("http://10.0.0.5:8080/v1", key.path());
+    let r = c.run(&plain.args());
     assert_eq!(r.code, 2, "{:?}", r.lines);
     assert!(
         text(&r.result()["error"]["message"]).contains("https"),
         "{:?}",
         r.lines
     );
-    let missing = add("https://api.iotpaycloud.com/v1", "/nonexistent/iotpay.key");
-    let r = c.run(&missing.each_ref().map(String::as_str));
+    let missing = add(
+        "https://api.iotpaycloud.com/v1",
+        Path::new("/nonexistent/iotpay.key"),
+    );
+    let r = c.run(&missing.args());
     assert_eq!(r.code, 2, "{:?}", r.lines);
     assert!(
         text(&r.result()["error"]["message"]).contains("/nonexistent/iotpay.key"),
@@ -287,113 +237,169 @@ async fn settings_that_cannot_work_are_refused_before_anything_is_stored() {
     assert_eq!(list.result(), &json!([]), "nothing was stored");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_decline_exits_3_with_the_terminal_text_as_the_reason() {
-    let sim = cloud().await;
-    let key = key_file();
-    let c = Ctl::new();
-    add_terminal(&c, &sim, key.path(), &[]).await;
-    sim.push(Behaviour::Decline);
-    let r = sale(&c).await;
-    assert_eq!(r.code, EXIT_DECLINED, "{:?}", r.lines);
-    let out = r.result();
-    assert_eq!(out["status"], "failed");
-    assert_eq!(out["decline"]["code"], "status 9");
-    assert_eq!(out["decline"]["message"], DECLINED_TEXT);
-    assert!(text(&out["message"]).contains(DECLINED_TEXT), "{out}");
-    assert_eq!(
-        sim.order(&text(&out["payment_request_id"])).unwrap().status,
-        9
-    );
-    assert_eq!(sim.paid_count(), 0);
-    let detail = order_detail(&c, &text(&out["order_id"]));
-    assert_eq!(detail["order"]["status"], "open", "it can be paid again");
-    assert_no_expiry_in_ledger(&c.db());
-    sim.stop().await.unwrap();
+/// How a sale under one scripted behaviour ends.
+enum End {
+    /// Not paid (exit 3): the decline's code and the terminal's text, whether a new attempt
+    /// may work, words of the cashier's message and the order's status in the cloud.
+    Declined {
+        code: &'static str,
+        text: &'static str,
+        retryable: bool,
+        words: &'static [&'static str],
+        status: i64,
+    },
+    /// Paid, but the answer was not taken as it came (`lost`): recovery's query found the
+    /// payment. `logged`: what the logs must say about it, if anything in particular.
+    Recovered {
+        lost: &'static str,
+        logged: Option<&'static str>,
+    },
+}
+
+/// A sale under one scripted cloud behaviour.
+struct Case {
+    name: &'static str,
+    behaviour: Behaviour,
+    /// `terminal add` flags.
+    terminal: &'static [(&'static str, &'static str)],
+    end: End,
+}
+
+fn cases() -> Vec<Case> {
+    vec![
+        // The terminal's text is the reason.
+        Case {
+            name: "decline",
+            behaviour: Behaviour::Decline,
+            terminal: &[],
+            end: End::Declined {
+                code: "status 9",
+                text: DECLINED_TEXT,
+                retryable: false,
+                words: &[DECLINED_TEXT],
+                status: 9,
+            },
+        },
+        // Cancelled by the system: the order may be tried again.
+        Case {
+            name: "cancelled by the system",
+            behaviour: Behaviour::Cancel,
+            terminal: &[],
+            end: End::Declined {
+                code: "status 4",
+                text: CANCELLED_TEXT,
+                retryable: true,
+                words: &["try again"],
+                status: 4,
+            },
+        },
+        // The terminal is paid at once; the cloud's answer is held for ten minutes, longer
+        // than the client waits.
+        Case {
+            name: "answer later than the client waits",
+            behaviour: Behaviour::Timeout { hold_ms: 600_000 },
+            terminal: &[("--pay-timeout", "2s")],
+            end: End::Recovered {
+                lost: "timeout",
+                logged: None,
+            },
+        },
+        // The create_order answer alone is not trusted: query_order confirms it first.
+        Case {
+            name: "wrongly signed answer",
+            behaviour: Behaviour::BadSignature,
+            terminal: &[],
+            end: End::Recovered {
+                lost: "bad-signature",
+                logged: Some("signature"),
+            },
+        },
+    ]
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_order_cancelled_by_the_system_exits_3_and_may_be_tried_again() {
-    let sim = cloud().await;
-    let key = key_file();
-    let c = Ctl::new();
-    add_terminal(&c, &sim, key.path(), &[]).await;
-    sim.push(Behaviour::Cancel);
-    let r = sale(&c).await;
-    assert_eq!(r.code, EXIT_DECLINED, "{:?}", r.lines);
-    let out = r.result();
-    assert_eq!(out["decline"]["code"], "status 4");
-    assert_eq!(out["decline"]["message"], CANCELLED_TEXT);
-    assert_eq!(out["decline"]["retryable"], true);
-    assert!(text(&out["message"]).contains("try again"), "{out}");
-    let again = ctl(&c, &["pay", &text(&out["order_id"])]).await;
-    assert_eq!(again.code, 0, "{:?}", again.lines);
-    assert_eq!(sim.paid_count(), 1);
-    assert_eq!(sim.orders().len(), 2, "a new order for the new attempt");
-    sim.stop().await.unwrap();
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_answer_later_than_the_client_waits_is_recovered_as_paid() {
-    let sim = cloud().await;
-    let key = key_file();
-    let c = Ctl::new();
-    add_terminal(&c, &sim, key.path(), &["--pay-timeout", "2s"]).await;
-    // The terminal is paid at once; the cloud's answer is held for ten minutes.
-    sim.push(Behaviour::Timeout { hold_ms: 600_000 });
-    let r = sale(&c).await;
-    assert_eq!(r.code, 0, "{:?} {}", r.lines, r.stderr);
-    assert_eq!(r.result()["status"], "succeeded");
-    assert_eq!(
-        events(&r).last(),
-        Some(&json!({"event": "RECOVERING", "countdownSeconds": null}))
-    );
-    let detail = order_detail(&c, &text(&r.result()["order_id"]));
-    assert_eq!(
-        journal_events(&detail),
-        ["begin", "diagnosed_ok", "sent", "lost", "approved"]
-    );
-    assert_eq!(
-        detail["attempts"][0]["journal"][3]["detail"]["reason"]["kind"],
-        "timeout"
-    );
-    assert_eq!(sim.orders().len(), 1, "never created twice");
-    assert_eq!(sim.paid_count(), 1);
-    assert_eq!(
-        r.result()["payment_id"],
-        sim.orders()[0].pay_order_id.as_str()
-    );
-    assert_no_expiry_in_ledger(&c.db());
-    sim.stop().await.unwrap();
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_wrongly_signed_answer_is_confirmed_by_query_order_before_it_counts() {
-    let sim = cloud().await;
-    let key = key_file();
-    let c = Ctl::new();
-    add_terminal(&c, &sim, key.path(), &[]).await;
-    sim.push(Behaviour::BadSignature);
-    let r = sale(&c).await;
-    assert_eq!(r.code, 0, "{:?} {}", r.lines, r.stderr);
-    assert_eq!(r.result()["status"], "succeeded");
-    let detail = order_detail(&c, &text(&r.result()["order_id"]));
-    assert_eq!(
-        journal_events(&detail),
-        ["begin", "diagnosed_ok", "sent", "lost", "approved"]
-    );
-    assert_eq!(
-        detail["attempts"][0]["journal"][3]["detail"]["reason"]["kind"], "bad-signature",
-        "the create_order answer alone was not trusted"
-    );
-    assert!(
-        r.stderr.contains("signature"),
-        "the mismatch is logged: {}",
-        r.stderr
-    );
-    assert_eq!(sim.paid_count(), 1);
-    assert_no_key_in(&[&r]);
-    sim.stop().await.unwrap();
+async fn each_scripted_answer_ends_as_the_cloud_says() {
+    for case in cases() {
+        let name = case.name;
+        let sim = cloud().await;
+        let key = key_file();
+        let c = Ctl::new();
+        add_terminal(&c, &sim, key.path(), case.terminal).await;
+        sim.push(case.behaviour);
+        let r = sale(&c).await;
+        let out = r.result();
+        let order = text(&out["order_id"]);
+        match case.end {
+            End::Declined {
+                code,
+                text: reason,
+                retryable,
+                words,
+                status,
+            } => {
+                assert_eq!(r.code, EXIT_DECLINED, "{name}: {:?}", r.lines);
+                assert_eq!(out["status"], "failed", "{name}");
+                assert_eq!(out["decline"]["code"], code, "{name}");
+                assert_eq!(out["decline"]["message"], reason, "{name}");
+                assert_eq!(out["decline"]["retryable"], retryable, "{name}");
+                for w in words {
+                    assert!(text(&out["message"]).contains(w), "{name}: {out}");
+                }
+                let rid = text(&out["payment_request_id"]);
+                assert_eq!(sim.order(&rid).unwrap().status, status, "{name}");
+                assert_eq!(sim.paid_count(), 0, "{name}");
+                let detail = order_detail(&c, &order);
+                assert_eq!(
+                    detail["order"]["status"], "open",
+                    "{name}: it can be paid again"
+                );
+                let again = c.run_async(&["pay", &order]).await;
+                assert_eq!(again.code, 0, "{name}: {:?}", again.lines);
+                assert_eq!(sim.paid_count(), 1, "{name}");
+                assert_eq!(
+                    sim.orders().len(),
+                    2,
+                    "{name}: a new order for the new attempt"
+                );
+            }
+            End::Recovered { lost, logged } => {
+                assert_eq!(r.code, 0, "{name}: {:?} {}", r.lines, r.stderr);
+                assert_eq!(out["status"], "succeeded", "{name}");
+                assert_eq!(
+                    events(&r).last(),
+                    Some(&json!({"event": "RECOVERING", "countdownSeconds": null})),
+                    "{name}"
+                );
+                let detail = order_detail(&c, &order);
+                assert_eq!(
+                    journal_events(&detail),
+                    ["begin", "diagnosed_ok", "sent", "lost", "approved"],
+                    "{name}"
+                );
+                assert_eq!(
+                    detail["attempts"][0]["journal"][3]["detail"]["reason"]["kind"], lost,
+                    "{name}: the first answer alone was not trusted"
+                );
+                if let Some(logged) = logged {
+                    assert!(
+                        r.stderr.contains(logged),
+                        "{name}: the logs say so: {}",
+                        r.stderr
+                    );
+                }
+                assert_eq!(sim.orders().len(), 1, "{name}: never created twice");
+                assert_eq!(sim.paid_count(), 1, "{name}");
+                assert_eq!(
+                    out["payment_id"],
+                    sim.orders()[0].pay_order_id.as_str(),
+                    "{name}"
+                );
+            }
+        }
+        assert_no_key_in(&[&r]);
+        assert_no_expiry_in_ledger(&c.db());
+        sim.stop().await.unwrap();
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -406,7 +412,7 @@ async fn refunds_are_done_on_the_pax_terminal_and_recorded_with_its_reference() 
     assert_eq!(paid.code, 0);
     let order = text(&paid.result()["order_id"]);
 
-    let refused = ctl(&c, &["refund", "--payment", &order]).await;
+    let refused = c.run_async(&["refund", "--payment", &order]).await;
     assert_eq!(refused.code, EXIT_CONFLICT, "{:?}", refused.lines);
     let msg = text(&refused.result()["error"]["message"]);
     assert!(
@@ -421,12 +427,13 @@ async fn refunds_are_done_on_the_pax_terminal_and_recorded_with_its_reference() 
         )),
         "{msg}"
     );
-    let blank = ctl(&c, &["refund", "--payment", &order, "--terminal-ref", " "]).await;
+    let blank = c
+        .run_async(&["refund", "--payment", &order, "--terminal-ref", " "])
+        .await;
     assert_eq!(blank.code, 2, "{:?}", blank.lines);
 
-    let part = ctl(
-        &c,
-        &[
+    let part = c
+        .run_async(&[
             "refund",
             "--payment",
             &order,
@@ -436,42 +443,36 @@ async fn refunds_are_done_on_the_pax_terminal_and_recorded_with_its_reference() 
             "PAX-INV-724173",
             "--reason",
             "one latte returned",
-        ],
-    )
-    .await;
+        ])
+        .await;
     assert_eq!(part.code, 0, "{:?} {}", part.lines, part.stderr);
     assert_eq!(part.result()["status"], "succeeded");
     assert_eq!(part.result()["refund_id"], "PAX-INV-724173");
     assert_eq!(part.result()["amount"], "6.25");
     assert_eq!(part.result()["refundable_after"], "6.25");
-    let orders = ctl(&c, &["orders"]).await;
+    let orders = c.run_async(&["orders"]).await;
     assert_eq!(orders.result()[0]["status"], "partially-refunded");
 
-    let rest = ctl(
-        &c,
-        &[
+    let rest = c
+        .run_async(&[
             "refund",
             "--payment",
             &order,
             "--terminal-ref",
             "PAX-INV-724174",
-        ],
-    )
-    .await;
+        ])
+        .await;
     assert_eq!(rest.code, 0, "{:?}", rest.lines);
     assert_eq!(rest.result()["refundable_after"], "0.00");
-    let orders = ctl(&c, &["orders"]).await;
+    let orders = c.run_async(&["orders"]).await;
     assert_eq!(orders.result()[0]["status"], "refunded");
 
-    let audit = ctl(&c, &["audit"]).await;
+    let audit = c.audit().await;
     let manual: Vec<&Value> = audit
-        .result()
-        .as_array()
-        .unwrap()
         .iter()
         .filter(|e| e["action"] == "manual_refund")
         .collect();
-    assert_eq!(manual.len(), 2, "{:?}", audit.lines);
+    assert_eq!(manual.len(), 2, "{audit:?}");
     assert!(
         manual[0].to_string().contains("PAX-INV-724173"),
         "{}",
@@ -487,7 +488,7 @@ async fn no_expiry_date_from_any_answer_reaches_the_ledger() {
     let sim = cloud().await;
     let key = key_file();
     let c = Ctl::new();
-    add_terminal(&c, &sim, key.path(), &["--pay-timeout", "2s"]).await;
+    add_terminal(&c, &sim, key.path(), &[("--pay-timeout", "2s")]).await;
     let mut runs = Vec::new();
     for b in [
         Behaviour::Approve,
@@ -525,7 +526,7 @@ async fn past_the_polling_window_an_unsettled_payment_waits_for_a_manager() {
     stuck_cloud.push(Behaviour::StuckPaying);
     wrong_cloud.push(Behaviour::WrongAmount);
     let key = key_file();
-    let window = ["--recovery-window", "60s", "--poll-interval", "20s"];
+    let window = [("--recovery-window", "60s"), ("--poll-interval", "20s")];
     let (stuck, wrong) = (Ctl::new(), Ctl::new());
     add_terminal(&stuck, &stuck_cloud, key.path(), &window).await;
     add_terminal(&wrong, &wrong_cloud, key.path(), &window).await;
@@ -551,7 +552,7 @@ async fn past_the_polling_window_an_unsettled_payment_waits_for_a_manager() {
             reason
         );
         assert!(detail["payment"].is_null());
-        let recover = ctl(c, &["recover"]).await;
+        let recover = c.run_async(&["recover"]).await;
         assert_eq!(
             recover.code, EXIT_UNKNOWN,
             "still the manager's: {:?}",

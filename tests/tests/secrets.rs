@@ -322,28 +322,8 @@ async fn a_full_day_at_trace_level_leaks_no_key_pin_card_number_or_expiry_date()
     let r = ctl(&c, &AddTerminal::kicc(counter.addr().port()).args()).await;
     ok(&r, "add the KICC device");
     runs.push(("terminal add kicc".into(), r));
-    let base = cloud.base_url();
-    let r = ctl(
-        &c,
-        &[
-            "terminal",
-            "add",
-            "iotpay",
-            "--name",
-            "pax",
-            "--base-url",
-            &base,
-            "--mch-id",
-            "10000576",
-            "--key-file",
-            &merchant_key.display().to_string(),
-            "--job-no",
-            "testpax",
-            "--device",
-            "V1-B25",
-        ],
-    )
-    .await;
+    let pax = AddTerminal::iotpay(&cloud.base_url(), "10000576", &merchant_key);
+    let r = ctl(&c, &pax.args()).await;
     ok(&r, "add the PAX terminal");
     runs.push(("terminal add iotpay".into(), r));
 
@@ -537,10 +517,7 @@ fn a_key_file_others_can_read_is_warned_about_without_its_contents() {
         let out = std::process::Command::new(kassactl_path())
             .arg("--db")
             .arg(c.db())
-            .args(["terminal", "add", "iotpay", "--name", "pax", "--base-url"])
-            .arg(cloud.base_url())
-            .args(["--mch-id", "10000576", "--job-no", "testpax", "--key-file"])
-            .arg(&key)
+            .args(AddTerminal::iotpay(&cloud.base_url(), "10000576", &key).args())
             .output()
             .unwrap();
         assert!(
