@@ -24,6 +24,19 @@ pub fn vectors_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/spec/vectors")
 }
 
+/// `kassactl` arguments of a sale of 14,000 KRW (VAT included) on the default terminal.
+pub const SALE: &[&str] = &[
+    "sale",
+    "--currency",
+    "KRW",
+    "--item",
+    "Americano:4500x2",
+    "--item",
+    "Latte:5000",
+    "--vat",
+    "10",
+];
+
 /// The text of a file in [`vectors_dir`] (a PEM key).
 pub fn vector(name: &str) -> String {
     std::fs::read_to_string(vectors_dir().join(name)).expect("test key")

@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should panic
 
-use kassa_acceptance::{vector, AddTerminal, Ctl, Run};
+use kassa_acceptance::{vector, AddTerminal, Ctl, Run, SALE};
 use kassa_antom::protocol::{PrivateKey, PublicKey};
 use kassa_sim::antom::{AntomSim, AntomSimHandle, Behaviour, Final, SimConfig, SimPaymentStatus};
 use std::time::Duration;
@@ -38,18 +38,7 @@ async fn rig(customer_mode: bool, timing: &[(&str, &str)]) -> (AntomSimHandle, C
 }
 
 async fn sale(c: &Ctl) -> Run {
-    c.run_async(&[
-        "sale",
-        "--currency",
-        "KRW",
-        "--item",
-        "Americano:4500x2",
-        "--item",
-        "Latte:5000",
-        "--vat",
-        "10",
-    ])
-    .await
+    c.run_async(SALE).await
 }
 
 /// A fresh rig (see [`rig`]) with one approved sale on it, and the sale's result.
