@@ -14,7 +14,8 @@ pub struct AddTerminal {
 impl AddTerminal {
     /// The N950 simulator at 127.0.0.1:`port` as terminal `front`: the client id the simulator
     /// is configured with, the published POS private key and terminal public key, and
-    /// timeouts short enough that no test waits the vendor's 120 s.
+    /// timeouts short enough that no test waits the vendor's 120 s, yet long enough that an
+    /// answer is never cut off on a loaded machine (a test of a timeout sets its own).
     pub fn n950(port: u16) -> AddTerminal {
         let key = |name: &str| vectors_dir().join(name).display().to_string();
         AddTerminal::kind("antom-lan")
@@ -27,7 +28,7 @@ impl AddTerminal {
                 ("--terminal-key", &key("terminal_public_key.pem")),
             ])
             .with(&[
-                ("--pay-timeout", "5s"),
+                ("--pay-timeout", "30s"),
                 ("--poll-interval", "10ms"),
                 ("--recovery-window", "20s"),
             ])

@@ -16,7 +16,7 @@ use kassa_acceptance::fault::Outcome;
 use kassa_acceptance::fault_row;
 use kassa_kicc::codes::BusinessCode;
 use kassa_sim::kicc::{KiccSim, Scenario};
-use reliability::matrix::{run, NotApplicable, Row};
+use reliability::matrix::{run, NotApplicable, Row, GIVE_UP_SOON};
 use reliability::rig::{Kind, Rig, Sim, SALE};
 
 fn sim(rig: &Rig) -> &KiccSim {
@@ -29,6 +29,8 @@ fn sim(rig: &Rig) -> &KiccSim {
 /// The POS waits the device timeout plus 5 %: short here, against a device that holds its
 /// answer for two minutes.
 const SHORT_WAIT: &[(&str, &str)] = &[("--pay-timeout", "1s")];
+/// As [`SHORT_WAIT`], against a device that never says how the purchase ended.
+const SHORT_WAIT_GIVE_UP: &[(&str, &str)] = &[("--pay-timeout", "1s"), GIVE_UP_SOON];
 
 const ROWS: &[Row] = &[
     Row {
@@ -58,7 +60,7 @@ const ROWS: &[Row] = &[
         )
     },
     Row {
-        timing: SHORT_WAIT,
+        timing: SHORT_WAIT_GIVE_UP,
         ..fault_row!(
             "a response that never comes (purchase never ends, device busy)",
             |r| sim(r).push_scenario(Scenario::Hang),
