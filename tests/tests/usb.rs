@@ -9,7 +9,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should panic
 
-use kassa_acceptance::{vectors_dir, Ctl};
+use kassa_acceptance::{vector as read, vectors_dir, Ctl};
 use kassa_antom::protocol::{Envelope, PrivateKey, PublicKey};
 use kassa_antom::usb::fake::{DeviceId, FakeBus, FakeDevice};
 use kassa_antom::usb::{AntomUsbConfig, UsbOptions};
@@ -26,10 +26,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 const SN: &str = "N950SN0001";
-
-fn read(name: &str) -> String {
-    std::fs::read_to_string(vectors_dir().join(name)).expect("test key")
-}
 
 /// Short call timeouts against a simulator that answers in milliseconds; recovery asks every
 /// 20 ms, and its window is far longer than the few inquiries the returning terminal needs.

@@ -259,14 +259,4 @@ impl Rig {
 }
 
 /// A sale of 14,000 KRW (VAT included) on the default terminal.
-pub const SALE: &[&str] = &[
-    "sale",
-    "--currency",
-    "KRW",
-    "--item",
-    "Americano:4500x2",
-    "--item",
-    "Latte:5000",
-    "--vat",
-    "10",
-];
+pub use kassa_acceptance::SALE;
