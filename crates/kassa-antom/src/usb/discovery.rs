@@ -136,7 +136,8 @@ impl FoundDevice {
                 identified: false,
             } => format!(
                 "speaks the accessory protocol {version} but does not identify as an N950: \
-                 name its serial number with --serial to use it"
+                 if it is the terminal, choose it by its serial number (Use in the terminal \
+                 settings, or --serial) to use it"
             ),
             FoundMode::Unopened(e) => {
                 UsbSetupError::from_usb(DeviceLabel::new(&self.info, &self.strings), e.clone())
