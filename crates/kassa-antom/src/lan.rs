@@ -125,6 +125,9 @@ mod tests {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::TcpListener;
 
+    /// A call timeout no outcome here depends on: each answer (or hang-up) comes at once.
+    const PATIENT: Duration = Duration::from_secs(30);
+
     fn request() -> OutboundRequest {
         OutboundRequest {
             path: "/v2/payments/pay".into(),
@@ -159,10 +162,7 @@ mod tests {
         let port = listener.local_addr().unwrap().port();
         drop(listener);
         let t = LanTransport::new("127.0.0.1", port).unwrap();
-        let e = t
-            .send(&request(), Duration::from_secs(5))
-            .await
-            .unwrap_err();
+        let e = t.send(&request(), PATIENT).await.unwrap_err();
         assert!(matches!(e, TransportError::NotSent(_)), "{e:?}");
     }
 
@@ -179,7 +179,7 @@ mod tests {
             req
         });
         let t = LanTransport::new("127.0.0.1", port).unwrap();
-        let r = t.send(&request(), Duration::from_secs(5)).await.unwrap();
+        let r = t.send(&request(), PATIENT).await.unwrap();
         assert_eq!((r.status, r.body.as_slice()), (200, b"abc".as_slice()));
         assert_eq!(r.header("response-time"), Some("T2"));
         let req = server.await.unwrap().to_ascii_lowercase();
@@ -206,10 +206,7 @@ mod tests {
             drop(s);
         });
         let t = LanTransport::new("127.0.0.1", port).unwrap();
-        let e = t
-            .send(&request(), Duration::from_secs(5))
-            .await
-            .unwrap_err();
+        let e = t.send(&request(), PATIENT).await.unwrap_err();
         assert!(
             matches!(e, TransportError::NoAnswer(NoAnswer::ConnectionLost(_))),
             "{e:?}"
