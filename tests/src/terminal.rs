@@ -15,7 +15,8 @@ impl AddTerminal {
     /// The N950 simulator at 127.0.0.1:`port` as terminal `front`: the client id the simulator
     /// is configured with, the published POS private key and terminal public key, and
     /// timeouts short enough that no test waits the vendor's 120 s, yet long enough that an
-    /// answer is never cut off on a loaded machine (a test of a timeout sets its own).
+    /// answer is never cut off on a loaded machine, and a recovery window that ends as soon as
+    /// the terminal tells (a test of a timeout or of a spent window sets its own).
     pub fn n950(port: u16) -> AddTerminal {
         let key = |name: &str| vectors_dir().join(name).display().to_string();
         AddTerminal::kind("antom-lan")
@@ -30,7 +31,7 @@ impl AddTerminal {
             .with(&[
                 ("--pay-timeout", "30s"),
                 ("--poll-interval", "10ms"),
-                ("--recovery-window", "20s"),
+                ("--recovery-window", "60s"),
             ])
     }
 

@@ -311,10 +311,7 @@ async fn a_full_day_at_trace_level_leaks_no_key_pin_card_number_or_expiry_date()
 
     let mut runs: Vec<(String, Run)> = Vec::new();
     let n950 = AddTerminal::n950(front.addr().port())
-        .with(&[
-            ("--pos-key", &pos_key.display().to_string()),
-            ("--pay-timeout", "500ms"),
-        ])
+        .with(&[("--pos-key", &pos_key.display().to_string())])
         .flag("--default");
     let r = ctl(&c, &n950.args()).await;
     ok(&r, "add the N950");
@@ -349,6 +346,12 @@ async fn a_full_day_at_trace_level_leaks_no_key_pin_card_number_or_expiry_date()
     let r = ctl(&c, &krw("Latte:5000", "front")).await;
     assert_eq!(r.code, 3, "declined: {:?}", r.lines);
     runs.push(("N950 decline".into(), r));
+    // Only the held answer gets a short pay timeout: the approval and decline above must
+    // never be cut off, however slow the machine.
+    let short = n950.clone().with(&[("--pay-timeout", "500ms")]);
+    let r = ctl(&c, &short.args()).await;
+    ok(&r, "give the N950 a short pay timeout");
+    runs.push(("terminal add antom-lan (short pay timeout)".into(), r));
     front.push(Behaviour::DelayAnswer(Duration::from_secs(60)));
     let r = ctl(&c, &krw("Mocha:5500", "front")).await;
     ok(&r, "N950 lost answer recovered");

@@ -27,14 +27,15 @@ use std::time::Duration;
 
 const SN: &str = "N950SN0001";
 
-/// Short call timeouts against a simulator that answers in milliseconds; recovery asks every
-/// 20 ms, and its window is far longer than the few inquiries the returning terminal needs.
+/// Call timeouts that never cut off an answer, however slow the machine (both ends do
+/// RSA-2048); recovery asks every 20 ms, and its window is far longer than the few inquiries
+/// the returning terminal needs. Nothing waits them out unless a test shortens one.
 fn timing() -> Timing {
     Timing {
-        diagnose: Duration::from_secs(5),
-        pay: Duration::from_secs(10),
-        inquiry: Duration::from_secs(5),
-        refund: Duration::from_secs(10),
+        diagnose: Duration::from_secs(30),
+        pay: Duration::from_secs(30),
+        inquiry: Duration::from_secs(30),
+        refund: Duration::from_secs(30),
         poll_interval: Duration::from_millis(20),
         recovery_window: Duration::from_secs(60),
     }
@@ -240,19 +241,25 @@ async fn unplugged_mid_payment_the_attempt_is_unknown_until_recovery_asks_over_u
 /// settles it by inquiry over the same USB link.
 #[tokio::test]
 async fn untrustworthy_or_late_answers_over_usb_go_to_recovery_and_charge_once() {
+    // Only the held answer needs a short pay timeout: the badly signed one must arrive before
+    // it, or it would be lost as a timeout.
     let late = Timing {
         pay: Duration::from_millis(1500),
         ..timing()
     };
-    for (behaviour, reason) in [
-        (Behaviour::BadSignature, "bad-signature"),
+    for (behaviour, reason, call_timing) in [
+        (Behaviour::BadSignature, "bad-signature", timing()),
         // Held far beyond the call's timeout; the device answers other requests meanwhile.
-        (Behaviour::DelayAnswer(Duration::from_secs(120)), "timeout"),
+        (
+            Behaviour::DelayAnswer(Duration::from_secs(120)),
+            "timeout",
+            late,
+        ),
     ] {
         let r = rig(FakeDevice::n950_in_accessory("35000001", 0x2D00), false).await;
         let driver = Antom::usb_with_backend(
             AntomUsbConfig {
-                timing: late,
+                timing: call_timing,
                 ..config(&r.sim, false)
             },
             Arc::new(r.bus.clone()),

@@ -1,5 +1,6 @@
 //! Every IOT Pay simulator behaviour through the application service in-process, on a manual
-//! clock: the cloud and HTTP are real (so the client's pay timeout is real time, 3 s), while
+//! clock: the cloud and HTTP are real (so the client's pay timeout is real time: the vendor's
+//! 150 s, which never cuts an answer off, or 3 s for the answer held 10 minutes), while
 //! recovery's 2 s pauses and its 90 s window pass in virtual time. Checks the events the
 //! payment dialog receives (the PAX prompt, then recovery progress), the ledger rows, that the
 //! ledger agrees with the cloud's orders, and that neither an expiry date nor the merchant key
@@ -111,27 +112,30 @@ async fn every_cloud_behaviour_ends_as_the_cloud_says_or_waits_for_a_manager() {
     })
     .await
     .unwrap();
-    let timing = kassa_core::Timing {
-        pay: Duration::from_secs(3),
-        ..default_timing()
+    // The terminal, with the vendor's long pay timeout, or a short one for the held answer
+    // (an answer that comes is never cut off, however slow the machine).
+    let add_pax = |pay: Duration| {
+        let cfg = IotPayConfig {
+            base_url: sim.base_url(),
+            mch_id: super::MCH_ID.into(),
+            job_no: "testpax".into(),
+            device: "V1-B25".into(),
+            key_file: key.path().to_path_buf(),
+            currency: Some(cad()),
+            timing: kassa_core::Timing {
+                pay,
+                ..default_timing()
+            },
+        };
+        svc.add_terminal(
+            "pax",
+            "iotpay",
+            serde_json::to_value(&cfg).unwrap(),
+            true,
+            "manager",
+        )
+        .unwrap();
     };
-    let cfg = IotPayConfig {
-        base_url: sim.base_url(),
-        mch_id: super::MCH_ID.into(),
-        job_no: "testpax".into(),
-        device: "V1-B25".into(),
-        key_file: key.path().to_path_buf(),
-        currency: Some(cad()),
-        timing,
-    };
-    svc.add_terminal(
-        "pax",
-        "iotpay",
-        serde_json::to_value(&cfg).unwrap(),
-        true,
-        "manager",
-    )
-    .unwrap();
 
     let declined = |code, text| Expect {
         state: AttemptState::Failed,
@@ -160,6 +164,12 @@ async fn every_cloud_behaviour_ends_as_the_cloud_says_or_waits_for_a_manager() {
         ),
     ];
     for (behaviour, want) in cases {
+        let held = matches!(behaviour, Behaviour::Timeout { .. });
+        add_pax(if held {
+            Duration::from_secs(3)
+        } else {
+            default_timing().pay
+        });
         sim.push(behaviour.clone());
         let screen = VecSink::default();
         let report = svc.sale(sale_request(), &screen).await.unwrap();
