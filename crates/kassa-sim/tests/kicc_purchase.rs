@@ -212,7 +212,7 @@ async fn a_cancel_while_waiting_for_the_card_ends_the_purchase_cancelled() {
 #[tokio::test]
 async fn a_cancel_from_another_driver_on_the_same_bridge_stops_the_purchase() {
     let r = rig().await;
-    let other = driver(&r.sim, kassa_kicc::KiccConfig::default_timing());
+    let other = driver(&r.sim, patient());
     r.sim.push_scenario(Scenario::NoCard);
     let (all, sink, mut rx) = watched();
     let req = pay_req("P1", 5_000);

@@ -11,7 +11,6 @@ use kassa_core::{
     VecSink,
 };
 use kassa_kicc::codes::BusinessCode;
-use kassa_kicc::KiccConfig;
 use kassa_sim::kicc::{Scenario, TxResult};
 use kicc_common::*;
 
@@ -171,7 +170,7 @@ async fn a_request_id_is_never_sent_twice_and_a_repeat_from_a_restarted_pos_is_r
     );
 
     // A restarted POS does not remember; the device does.
-    let restarted = driver(&r.sim, KiccConfig::default_timing());
+    let restarted = driver(&r.sim, patient());
     let sink = VecSink::default();
     let repeat = restarted.pay(&pay_req("P1", 9_000), &sink).await.unwrap();
     assert!(

@@ -38,9 +38,19 @@ pub fn config_for_port(port: u16) -> KiccConfig {
     }
 }
 
-/// Default vendor timeouts, so nothing here times out unless a test shortens them.
+/// The vendor's pay and refund timeouts (the device is told them), and 30 s rather than 5 s
+/// for the ping, init and GetLastTransaction answers: nothing here times out, however slow the
+/// machine, unless a test shortens a limit.
+pub fn patient() -> Timing {
+    Timing {
+        diagnose: Duration::from_secs(30),
+        inquiry: Duration::from_secs(30),
+        ..KiccConfig::default_timing()
+    }
+}
+
 pub async fn rig() -> Rig {
-    rig_with(KiccConfig::default_timing()).await
+    rig_with(patient()).await
 }
 
 pub async fn rig_with(timing: Timing) -> Rig {
@@ -158,6 +168,6 @@ pub fn assert_agrees(sim: &KiccSim, request_id: &str, outcome: &PayOutcome) {
 pub fn short_pay() -> Timing {
     Timing {
         pay: Duration::from_millis(300),
-        ..KiccConfig::default_timing()
+        ..patient()
     }
 }
