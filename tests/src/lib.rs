@@ -244,8 +244,10 @@ impl Running {
         loop {
             match self.child.try_wait().expect("poll kassactl") {
                 Some(status) => {
-                    // The reader thread ends with the pipe; collect what it still holds.
-                    while let Ok(l) = self.lines.recv_timeout(Duration::from_secs(5)) {
+                    // The reader thread ends with the pipe; collect what it still holds. The
+                    // channel disconnects at once then: the bound only stops a pipe some other
+                    // process holds open, and is generous so a slow reader loses no line.
+                    while let Ok(l) = self.lines.recv_timeout(Duration::from_secs(60)) {
                         self.seen.push(l);
                     }
                     let seen = std::mem::take(&mut self.seen);

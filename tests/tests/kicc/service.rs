@@ -35,7 +35,9 @@ const PATIENCE: Duration = Duration::from_secs(30);
 /// outcome needs a limit to pass shortens it: [`silent_timing`], [`give_up_soon`].
 fn timing() -> Timing {
     Timing {
+        diagnose: Duration::from_secs(30),
         pay: Duration::from_secs(30),
+        inquiry: Duration::from_secs(30),
         poll_interval: Duration::from_millis(50),
         recovery_window: Duration::from_secs(60),
         ..KiccConfig::default_timing()
