@@ -377,7 +377,7 @@ async fn a_device_that_never_answers_leaves_the_payment_unknown() {
         }
     );
     assert_eq!(
-        charges(&r.sim, "P1").len(),
+        charged(&r.sim, "P1").await.len(),
         1,
         "the device did charge: recovery must find it"
     );

@@ -82,6 +82,8 @@ async fn a_silent_device_is_recovered_after_the_pos_timeout() {
             reason: UnknownReason::Timeout
         }
     );
+    // Recovery asks until the device has charged; here, one ask once it has.
+    charged(&r.sim, "P1").await;
     let status = r.kicc.inquire_payment(&query("P1", 7_000)).await.unwrap();
     assert_recovered(&r, "P1", &status);
     r.sim.stop().await;

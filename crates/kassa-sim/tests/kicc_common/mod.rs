@@ -171,3 +171,21 @@ pub fn short_pay() -> Timing {
         ..patient()
     }
 }
+
+/// The charges of `request_id` once the device has made one. The POS timeout starts after the
+/// purchase was sent, and the device goes on at its own pace however soon it falls: wait for
+/// the charge rather than expect it by then (the bound only stops a hang).
+pub async fn charged(sim: &KiccSim, request_id: &str) -> Vec<TxRecord> {
+    let wait = async {
+        loop {
+            let found = charges(sim, request_id);
+            if !found.is_empty() {
+                return found;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), wait)
+        .await
+        .expect("the device never charged")
+}
