@@ -54,6 +54,19 @@ pub const LONG: Duration = Duration::from_secs(120);
 /// delivers the request (so the charge is recorded) before it expires.
 pub const SHORT: Duration = Duration::from_millis(1500);
 
+/// Waits until `ready` holds (the bound only stops a hang): the simulator handles a request
+/// the client gave up on at its own pace, so a test waits for it rather than expect it done.
+pub async fn until(what: &str, ready: impl Fn() -> bool) {
+    let wait = async {
+        while !ready() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    };
+    tokio::time::timeout(LONG, wait)
+        .await
+        .unwrap_or_else(|_| panic!("{what} never happened"));
+}
+
 pub async fn rig_with(
     envelope: Envelope,
     customer_mode: bool,

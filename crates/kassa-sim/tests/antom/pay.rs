@@ -114,6 +114,7 @@ async fn delayed_answer_times_out_then_recovers_success_without_a_second_charge(
         .await
         .unwrap();
     assert_eq!(unknown(out), UnknownReason::Timeout);
+    until("the charge", || !r.sim.payments().is_empty()).await;
     let s = r.driver.inquire_payment(&query("P1", 12500)).await.unwrap();
     assert!(matches!(s, PaymentStatus::Succeeded(_)), "{s:?}");
     charged_once(&r, "P1", 12500);
@@ -128,6 +129,7 @@ async fn delayed_decline_times_out_then_recovers_the_failure() {
         unknown(r.driver.pay(&pay_req("P1", 100), &NullSink).await.unwrap()),
         UnknownReason::Timeout
     );
+    until("the declined payment", || !r.sim.payments().is_empty()).await;
     assert!(matches!(
         r.driver.inquire_payment(&query("P1", 100)).await,
         Ok(PaymentStatus::Failed(_))

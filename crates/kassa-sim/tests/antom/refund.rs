@@ -186,6 +186,7 @@ async fn one_refund_in_flight_per_payment() {
         ),
         "{out:?}"
     );
+    until("the held refund", || !r.sim.refunds().is_empty()).await;
     // The rest goes through a driver with the normal timeouts: only the held call should time out.
     let driver = kassa_antom::AntomLan::new(
         driver_config(r.sim.addr().port(), Envelope::Gcm, true),
