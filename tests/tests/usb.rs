@@ -41,10 +41,13 @@ fn timing() -> Timing {
     }
 }
 
+/// Quick polling; the fake re-enumerates on a bus scan, and the simulator answers the ping at
+/// once, so the waits are only bounds no outcome depends on.
 fn usb_options() -> UsbOptions {
     UsbOptions {
+        reenumerate_wait: Duration::from_secs(30),
         poll_interval: Duration::from_millis(1),
-        ..UsbOptions::default()
+        ping_timeout: Duration::from_secs(30),
     }
 }
 
