@@ -36,7 +36,9 @@ impl AddTerminal {
     }
 
     /// The KICC emulator's bridge at 127.0.0.1:`port` as terminal `counter`, with the store's
-    /// merchant id, terminal id and registration number the emulator answers with.
+    /// merchant id, terminal id and registration number the emulator answers with. The vendor's
+    /// pay and refund timeouts (the device is told them); 30 s rather than 5 s for the ping,
+    /// init and GetLastTransaction answers, so a loaded machine never cuts one off.
     pub fn kicc(port: u16) -> AddTerminal {
         AddTerminal::kind("kicc").with(&[
             ("--name", "counter"),
@@ -45,6 +47,8 @@ impl AddTerminal {
             ("--merchant-id", "M-KASSA-01"),
             ("--acquirer-terminal-id", "0788888"),
             ("--registration-no", "0216001234"),
+            ("--diagnose-timeout", "30s"),
+            ("--inquiry-timeout", "30s"),
         ])
     }
 
