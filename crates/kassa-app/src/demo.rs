@@ -33,9 +33,16 @@ pub const DEMO_ACCOUNTS: [(&str, Role, &str); 2] = [
     ("Park Jun", Role::Cashier, "0000"),
 ];
 
+/// The demo terminals and their driver kinds, in the order the demo panel lists them.
+const DEMO_TERMINALS: [(&str, &str); 3] = [
+    (DEMO_KICC, crate::registry::KICC),
+    (DEMO_N950, crate::registry::ANTOM_LAN),
+    (DEMO_N950_USB, crate::registry::ANTOM_USB),
+];
+
 /// Whether `name` is one of the demo terminals.
 pub fn is_demo_terminal(name: &str) -> bool {
-    name == DEMO_N950 || name == DEMO_N950_USB || name == DEMO_KICC
+    DEMO_TERMINALS.iter().any(|(n, _)| *n == name)
 }
 
 /// What a simulated terminal does with the next payment.
@@ -92,20 +99,13 @@ impl DemoStatus {
     pub fn active() -> DemoStatus {
         DemoStatus {
             active: true,
-            terminals: vec![
-                DemoTerminal {
-                    name: DEMO_KICC.into(),
-                    kind: crate::registry::KICC.into(),
-                },
-                DemoTerminal {
-                    name: DEMO_N950.into(),
-                    kind: crate::registry::ANTOM_LAN.into(),
-                },
-                DemoTerminal {
-                    name: DEMO_N950_USB.into(),
-                    kind: crate::registry::ANTOM_USB.into(),
-                },
-            ],
+            terminals: DEMO_TERMINALS
+                .iter()
+                .map(|(name, kind)| DemoTerminal {
+                    name: (*name).into(),
+                    kind: (*kind).into(),
+                })
+                .collect(),
             pin_hint: DEMO_ACCOUNTS
                 .iter()
                 .map(|(name, _, pin)| format!("{name} {pin}"))
@@ -148,7 +148,7 @@ impl Service {
         self.set_demo(false)?;
         // The simulated USB bus goes with the simulators.
         self.set_usb_backend(Arc::new(kassa_antom::usb::RusbBackend::new()));
-        for name in [DEMO_N950, DEMO_N950_USB, DEMO_KICC] {
+        for (name, _) in DEMO_TERMINALS {
             if self.ledger.terminal(name)?.is_some() {
                 if let Err(e) = self.remove_terminal(name, actor) {
                     tracing::warn!(terminal = name, error = %e, "demo terminal kept");
