@@ -3,9 +3,6 @@
 
 import type { UsbTerminalView } from "./bindings";
 
-/** Ready devices first, then N950s still in normal mode, then the rest. */
-const ORDER = ["accessory", "switchable", "unidentified", "unopened"];
-
 export interface UsbChoice {
   /** Stable key (ids + location + serial). */
   key: string;
@@ -31,6 +28,8 @@ export function snFromProduct(product: string | null): string | null {
   return m?.[1] ?? null;
 }
 
+/** What each state is called, in the order the list shows them: ready devices first, then
+ * N950s still in normal mode, then the rest. */
 const LABELS: Record<string, [string, UsbChoice["badge"]]> = {
   accessory: ["Ready (accessory mode)", "ok"],
   switchable: ["N950 — switched at first use", "ok"],
@@ -39,9 +38,10 @@ const LABELS: Record<string, [string, UsbChoice["badge"]]> = {
 };
 
 export function usbChoices(found: UsbTerminalView[]): UsbChoice[] {
+  const order = Object.keys(LABELS);
   const rank = (s: string) => {
-    const i = ORDER.indexOf(s);
-    return i < 0 ? ORDER.length : i;
+    const i = order.indexOf(s);
+    return i < 0 ? order.length : i;
   };
   return [...found]
     .sort((a, b) => rank(a.state) - rank(b.state) || a.location.localeCompare(b.location))
