@@ -8,7 +8,7 @@ bash scripts/deps.sh build-essential pkg-config
 
 cargo build --release -p kassa-cli -p kassa-sim
 BIN=target/release
-KEYS=../shared/spec/vectors
+KEYS=tests/vectors
 [ -d "$KEYS" ] || KEYS=assets/demo-keys
 export KASSA_DATA_DIR="${KASSA_DATA_DIR:-$PWD/target/demo-data}"
 mkdir -p "$KASSA_DATA_DIR"

@@ -1,4 +1,4 @@
-//! The N950 `Encrypt` header parser (PROTOCOLS §1.3), fed header text straight off the wire.
+//! The N950 `Encrypt` header parser (docs/protocols.md §1.3), fed header text straight off the wire.
 //!
 //! Invariants: no panic; a header that parses writes back (`to_header`) to text that parses
 //! to the same value; the wrapped key bytes survive encoding and decoding; the lone value

@@ -1,6 +1,6 @@
-//! The N950 body envelope (PROTOCOLS §1.3): what the POS does with the `Encrypt` header and
+//! The N950 body envelope (docs/protocols.md §1.3): what the POS does with the `Encrypt` header and
 //! body of an answer once its signature has verified, with the throwaway POS key of
-//! `shared/spec/vectors` (copied to `fuzz/keys/`).
+//! `tests/vectors`.
 //!
 //! The first byte picks the path:
 //! - `0..=239`: `Encrypt` header and body through `envelope::open` with the POS key, in both

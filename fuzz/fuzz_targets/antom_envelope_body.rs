@@ -1,4 +1,4 @@
-//! The N950 body envelope's symmetric half (PROTOCOLS §1.3): an answer's body under the
+//! The N950 body envelope's symmetric half (docs/protocols.md §1.3): an answer's body under the
 //! fixed AES key of the vectors' response envelope, in both profiles (`gcm`: Base64 of nonce,
 //! ciphertext and tag; `ecb`: Base64 of PKCS#7-padded blocks). No RSA, so it runs fast; the
 //! `antom_envelope` target covers the `Encrypt` header and the RSA key unwrap.

@@ -1,4 +1,4 @@
-//! The N950 `Signature` header parser (PROTOCOLS §1.2), fed header text straight off the wire.
+//! The N950 `Signature` header parser (docs/protocols.md §1.2), fed header text straight off the wire.
 //!
 //! Invariants: no panic; a header that parses writes back (`to_header`) to text that parses
 //! to the same value; the signature bytes survive encoding and decoding; the lone value

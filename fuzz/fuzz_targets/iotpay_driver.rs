@@ -1,4 +1,4 @@
-//! IOT Pay answers through the whole driver (PROTOCOLS §4.2–§4.3): a loopback HTTP server in
+//! IOT Pay answers through the whole driver (docs/protocols.md §4.2–§4.3): a loopback HTTP server in
 //! this process answers `create_order` and `query_order` with the fuzzed text, and the real
 //! `IotPay` driver (reqwest, signature check, wire struct, order matching, status mapping,
 //! the memory of unverified answers) turns it into an outcome.

@@ -1,4 +1,4 @@
-//! IOT Pay's `payOrder.extra` (PROTOCOLS §4.3): the PAX terminal's card data as a JSON string,
+//! IOT Pay's `payOrder.extra` (docs/protocols.md §4.3): the PAX terminal's card data as a JSON string,
 //! read into receipt fields.
 //!
 //! Invariants: no panic; a masked card number shows at most four digits whatever the terminal

@@ -1,4 +1,4 @@
-//! IOT Pay answers as the driver reads them (PROTOCOLS §4.2–§4.3): the order-keeping JSON tree
+//! IOT Pay answers as the driver reads them (docs/protocols.md §4.2–§4.3): the order-keeping JSON tree
 //! the signature is computed over, the MD5 signature check, the `OrderResponse` wire struct
 //! with its lenient fields, and the card data in `payOrder.extra`.
 //!

@@ -1,4 +1,4 @@
-//! KICC bridge lines (PROTOCOLS §3.2) as the POS reads them: the JSON-lines codec over a
+//! KICC bridge lines (docs/protocols.md §3.2) as the POS reads them: the JSON-lines codec over a
 //! stream cut into reads of any size, the `Frame` wire type, and what the driver does with
 //! each frame — event codes and the countdown/cancel rules, command and business failures,
 //! and `responseData` mapped to approvals, refunds and GetLastTransaction verdicts.

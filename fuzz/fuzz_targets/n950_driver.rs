@@ -1,4 +1,4 @@
-//! N950 answers through the whole driver (PROTOCOLS §1.2–§1.7): a fake terminal seals the
+//! N950 answers through the whole driver (docs/protocols.md §1.2–§1.7): a fake terminal seals the
 //! fuzzed plaintext exactly as a real one would (encrypt with a fresh AES key wrapped for the
 //! POS, sign with the terminal's key over method, path, Client-Id, Response-Time and body), and
 //! the real driver verifies it with `Codec::open`, parses the wire struct and maps it with its

@@ -1,4 +1,4 @@
-//! N950 answer bodies after decryption (PROTOCOLS §1.4–§1.5): every response wire struct,
+//! N950 answer bodies after decryption (docs/protocols.md §1.4–§1.5): every response wire struct,
 //! the result-code classification and the receipt reader, without the crypto (the
 //! `n950_driver` target covers the whole path through `Codec::open` and the mapping).
 //!

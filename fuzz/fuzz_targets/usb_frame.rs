@@ -1,4 +1,4 @@
-//! N950 USB framing (PROTOCOLS §2.2 [D]): `parse_frame` on raw bulk bytes, and the
+//! N950 USB framing (docs/protocols.md §2.2 [D]): `parse_frame` on raw bulk bytes, and the
 //! `FrameReader` that reassembles frames from reads of any size and resynchronises after
 //! damage.
 //!

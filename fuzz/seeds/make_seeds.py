@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the committed seed corpus of every fuzz target (fuzz/seeds/<target>/).
 
-Seeds come from the protocol vectors (shared/spec/vectors/vectors.json), the vendor samples in
+Seeds come from the protocol vectors (tests/vectors/vectors.json), the vendor samples in
 the seeds documents, and hand-written answers that reach the approval paths. Run from the
 repository root: `python3 fuzz/seeds/make_seeds.py` (needs `openssl` for one ECB body).
 Deterministic: running it twice writes the same files.
@@ -204,7 +204,7 @@ def main():
     with open(os.path.join(ROOT, "fuzz", "keys", "pos_public_key.pem")) as f:
         write("config_json", "pos_public_key.pem", f.read())
 
-    # USB frames (PROTOCOLS §2.2): "KS" | 1 | kind | seq | header_len | body_len | header | body | crc32.
+    # USB frames (docs/protocols.md §2.2): "KS" | 1 | kind | seq | header_len | body_len | header | body | crc32.
     def frame(kind, seq, header, body):
         h = compact(header).encode()
         raw = b"KS\x01" + bytes([kind]) + struct.pack(">III", seq, len(h), len(body)) + h + body

@@ -8,21 +8,21 @@
 use serde_json::Value;
 use std::path::PathBuf;
 
-/// The throwaway keys of `shared/spec/vectors`, copied into `fuzz/keys/`.
+/// The throwaway keys of `tests/vectors`.
 pub mod keys {
     /// POS private key (PKCS#8): signs requests, unwraps the terminal's answers.
-    pub const POS_PRIVATE: &str = include_str!("../keys/pos_private_key_pkcs8.pem");
+    pub const POS_PRIVATE: &str = include_str!("../../tests/vectors/pos_private_key_pkcs8.pem");
     /// POS public key (SPKI).
-    pub const POS_PUBLIC: &str = include_str!("../keys/pos_public_key.pem");
+    pub const POS_PUBLIC: &str = include_str!("../../tests/vectors/pos_public_key.pem");
     /// Terminal private key (PKCS#8): what a fake terminal signs its answers with.
-    pub const TERMINAL_PRIVATE: &str = include_str!("../keys/terminal_private_key_pkcs8.pem");
+    pub const TERMINAL_PRIVATE: &str = include_str!("../../tests/vectors/terminal_private_key_pkcs8.pem");
     /// Terminal public key (SPKI): what the driver verifies answers with.
-    pub const TERMINAL_PUBLIC: &str = include_str!("../keys/terminal_public_key.pem");
+    pub const TERMINAL_PUBLIC: &str = include_str!("../../tests/vectors/terminal_public_key.pem");
 
     /// The path of one key file, for settings that name a file rather than hold a key.
     pub fn path(name: &str) -> std::path::PathBuf {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("keys")
+            .join("../tests/vectors")
             .join(name)
     }
 }
@@ -118,7 +118,7 @@ pub fn split_first(data: &[u8]) -> (u8, &[u8]) {
     }
 }
 
-/// Checks shared by every reader of IOT Pay's `payOrder.extra` (PROTOCOLS §4.3).
+/// Checks shared by every reader of IOT Pay's `payOrder.extra` (docs/protocols.md §4.3).
 pub mod iotpay {
     use super::{assert_masked, visible_digits};
     use kassa_iotpay::receipt::{card_receipt_from_extra, mask_pan, receipt_text};

@@ -19,9 +19,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-/// The folder of throwaway keys and vectors (`../shared/spec/vectors` beside the repository).
+/// The folder of throwaway keys and vectors (`tests/vectors` beside the repository).
 pub fn vectors_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/spec/vectors")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors")
 }
 
 /// `kassactl` arguments of a sale of 14,000 KRW (VAT included) on the default terminal.

@@ -62,7 +62,7 @@ fn timing(kind: Kind, op: Op, stop: Stop, expected: &str) -> Vec<(&'static str, 
     let recovery = if expected == "succeeded" { "60s" } else { "3s" };
     let (call, window, poll) = match (kind, op, stop) {
         (Kind::Antom, Op::Refund, Stop::InFlight) => ("120s", "60s", "250ms"),
-        // IOT Pay asks to query for at least 60 s (PROTOCOLS §4.3); the driver refuses less.
+        // IOT Pay asks to query for at least 60 s (docs/protocols.md §4.3); the driver refuses less.
         (Kind::IotPay, _, Stop::Point("recovery.before_write")) => ("300ms", "60s", "500ms"),
         (Kind::IotPay, _, Stop::InFlight) => ("120s", "60s", "500ms"),
         (Kind::IotPay, _, Stop::Point(_)) => ("30s", "60s", "500ms"),

@@ -1,6 +1,6 @@
 //! Fault matrix, IOT Pay (CC_PAX) cloud with the PAX terminal behind it: every fault the issue
 //! lists that the protocol can carry, scripted into the cloud simulator, one sale each through
-//! the real `kassactl`. IOT Pay asks to keep querying for at least 60 s (PROTOCOLS §4.3), so
+//! the real `kassactl`. IOT Pay asks to keep querying for at least 60 s (docs/protocols.md §4.3), so
 //! the rows that end "not found" or with a manager take that long. For each row: the exit code,
 //! the attempt's state in the ledger, whether the terminal charged, the reason the attempt went
 //! through *unknown* and key words of what the cashier is told; on every row the

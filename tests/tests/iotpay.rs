@@ -521,7 +521,7 @@ async fn no_expiry_date_from_any_answer_reaches_the_ledger() {
     sim.stop().await.unwrap();
 }
 
-/// The slowest test here: recovery must keep asking for at least 60 s (PROTOCOLS §4.3), so
+/// The slowest test here: recovery must keep asking for at least 60 s (docs/protocols.md §4.3), so
 /// the shortest window the settings accept is spent in real time. Both endings that can
 /// never be settled run at once, each against its own cloud.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -12,7 +12,7 @@ use std::path::Path;
 const PAY_BODY: &str = r#"{"paymentRequestId":"KS20261121A0001","paymentMethod":"CARD","paymentAmount":{"value":12500,"currency":"KRW"},"extendInfo":""}"#;
 
 fn key(name: &str) -> PrivateKey {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/spec/vectors");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors");
     let pem = std::fs::read_to_string(dir.join(name)).expect("vector key readable");
     PrivateKey::from_pem(&pem).expect("vector key valid")
 }

@@ -1,4 +1,4 @@
-//! Antom's result codes and statuses (PROTOCOLS §1.4–§1.5) as enums, each with an `Unknown`
+//! Antom's result codes and statuses (docs/protocols.md §1.4–§1.5) as enums, each with an `Unknown`
 //! variant that keeps the text, so a code this crate has never seen is carried, logged and
 //! classified instead of failing to parse. Every mapping is one exhaustive `match`.
 

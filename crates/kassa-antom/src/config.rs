@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// The N950's LAN API port (PROTOCOLS §1.1).
+/// The N950's LAN API port (docs/protocols.md §1.1).
 pub const DEFAULT_PORT: u16 = 8344;
 
 /// One N950 terminal reached over the store LAN.
@@ -23,7 +23,7 @@ pub struct AntomConfig {
     pub pos_key_path: PathBuf,
     /// Antom's / the terminal's public key (SPKI PEM) received in the key exchange.
     pub terminal_key_path: PathBuf,
-    /// Body cipher profile, `gcm` (default) or `ecb` (PROTOCOLS §1.3).
+    /// Body cipher profile, `gcm` (default) or `ecb` (docs/protocols.md §1.3).
     #[serde(default)]
     pub envelope: Envelope,
     /// Whether the terminal has Customer Mode enabled (D-store console): it decides whether

@@ -1,6 +1,6 @@
 //! The [`kassa_core::Terminal`] implementation for the N950, over any [`Transport`].
 //!
-//! Money rules enforced here (PROTOCOLS §1.5–§1.7):
+//! Money rules enforced here (docs/protocols.md §1.5–§1.7):
 //! - once a request may have left the machine, `pay` and `refund` always return an outcome;
 //!   only [`RequestError`]s from before sending abort;
 //! - responses are verified before they are opened, and an answer that is not about this

@@ -1,4 +1,4 @@
-//! Kassa's driver for the Antom N950 payment terminal (PROTOCOLS §1).
+//! Kassa's driver for the Antom N950 payment terminal (docs/protocols.md §1).
 //!
 //! - [`protocol`]: signing, the `Signature`/`Encrypt` headers and the body envelope — shared
 //!   with the simulator, so there is one crypto implementation;

@@ -104,7 +104,7 @@ pub trait Transport: Send + Sync + fmt::Debug {
     fn kind(&self) -> &'static str;
 
     /// Whether `refund` and `inquiryRefund` can travel this way. The N950 takes refunds over
-    /// the LAN only (PROTOCOLS §1.6): a USB transport without a LAN address says no, and the
+    /// the LAN only (docs/protocols.md §1.6): a USB transport without a LAN address says no, and the
     /// driver then offers refunds as done on the terminal by a manager.
     fn carries_refunds(&self) -> bool {
         true

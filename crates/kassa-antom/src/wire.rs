@@ -1,4 +1,4 @@
-//! The N950 LAN API's JSON bodies (PROTOCOLS §1.4), as plain serde structs in Antom's own
+//! The N950 LAN API's JSON bodies (docs/protocols.md §1.4), as plain serde structs in Antom's own
 //! vocabulary. No mapping lives here: the driver turns these into core types. Everything the
 //! terminal may omit is optional, so a sparse answer parses and the driver decides what is
 //! missing.

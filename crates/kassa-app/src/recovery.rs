@@ -1,6 +1,6 @@
 //! Recovery: find out from the terminal what became of an attempt whose answer was lost.
 //!
-//! Policy (PROTOCOLS §1.7, §3.1, §4.3): ask every `poll_interval` until a final answer or
+//! Policy (docs/protocols.md §1.7, §3.1, §4.3): ask every `poll_interval` until a final answer or
 //! until `recovery_window` after the request was sent; then a manager decides. An attempt
 //! interrupted in `created` never left the machine and is refused; one interrupted in
 //! `sending` may have, so it is treated as unknown. "No such payment" settles as not charged

@@ -1,5 +1,5 @@
 //! The driver-neutral event a running payment sends to the cashier screen, with the countdown
-//! it implies (PROTOCOLS §3.1), and the sinks that carry it.
+//! it implies (docs/protocols.md §3.1), and the sinks that carry it.
 
 use serde::{Deserialize, Serialize};
 use std::sync::Mutex;

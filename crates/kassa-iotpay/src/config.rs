@@ -9,7 +9,7 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// The shortest recovery window PROTOCOLS §4.3 allows (query for at least a minute).
+/// The shortest recovery window docs/protocols.md §4.3 allows (query for at least a minute).
 pub const MIN_RECOVERY_WINDOW: Duration = Duration::from_secs(60);
 
 /// Settings of one IOT Pay CC_PAX terminal.
@@ -43,7 +43,7 @@ impl IotPayConfig {
 }
 
 /// IOT Pay's defaults: the pay call waits well beyond the PAX terminal's own timeout, and
-/// recovery queries every 2 s for 90 s (PROTOCOLS §4.1, §4.3).
+/// recovery queries every 2 s for 90 s (docs/protocols.md §4.1, §4.3).
 pub fn default_timing() -> Timing {
     Timing {
         diagnose: Duration::from_secs(10),

@@ -4,7 +4,7 @@
 //! on the PAX terminal. Anything short of a trustworthy final answer is `Unknown`, and the
 //! app's recovery asks `query_order` by `mchOrderNo` (= the attempt's request id).
 //!
-//! Signature policy (PROTOCOLS §4.2, whose nested-object rule is unconfirmed): a create_order
+//! Signature policy (docs/protocols.md §4.2, whose nested-object rule is unconfirmed): a create_order
 //! answer with a bad signature is never trusted — it is logged and remembered. A query_order
 //! answer with a bad signature settles the attempt only when it matches the attempt (order,
 //! amount, currency) and claims the same outcome as the previous answer seen about that order;

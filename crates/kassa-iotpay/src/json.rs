@@ -1,7 +1,7 @@
 //! JSON kept exactly in the order it was received.
 //!
 //! IOT Pay signs a nested object (`payOrder`) as its compact JSON text with the keys in the
-//! order they appear in the response (PROTOCOLS §4.2). `serde_json::Value` sorts keys (the
+//! order they appear in the response (docs/protocols.md §4.2). `serde_json::Value` sorts keys (the
 //! workspace does not enable `preserve_order`, and turning it on would change every other
 //! crate's maps), so this module has its own small tree: objects are vectors of pairs, and
 //! writing one back gives compact JSON — no spaces, non-ASCII characters unescaped — in the

@@ -1,4 +1,4 @@
-//! IOT Pay CC_PAX cloud driver (PROTOCOLS §4): a PAX card terminal driven through IOT Pay's
+//! IOT Pay CC_PAX cloud driver (docs/protocols.md §4): a PAX card terminal driven through IOT Pay's
 //! `create_order` / `query_order` API, with its MD5 signatures.
 //!
 //! - [`IotPay`] implements [`kassa_core::Terminal`]; [`IotPayConfig`] is its stored setting.

@@ -1,4 +1,4 @@
-//! IOT Pay answers → Kassa's outcomes (PROTOCOLS §4.3): `retCode` and `resCode` first, then
+//! IOT Pay answers → Kassa's outcomes (docs/protocols.md §4.3): `retCode` and `resCode` first, then
 //! the order's identity, amount and currency against the attempt, then `payOrder.status`
 //! through one exhaustive match.
 

@@ -1,6 +1,6 @@
 //! `payOrder.extra` (the PAX terminal's card data, a JSON string) → [`CardReceipt`].
 //!
-//! Only the fields PROTOCOLS §4.3 lists are read ([`CardExtra`]); `expireDate` and anything
+//! Only the fields docs/protocols.md §4.3 lists are read ([`CardExtra`]); `expireDate` and anything
 //! else unlisted is skipped by the parser and never held in a field, so it cannot reach the
 //! ledger, a log or a receipt. Card numbers are re-masked to the last four digits in case a
 //! terminal ever sends more.

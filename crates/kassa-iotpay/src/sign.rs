@@ -1,4 +1,4 @@
-//! IOT Pay's MD5 signature (PROTOCOLS §4.2), for requests and responses alike.
+//! IOT Pay's MD5 signature (docs/protocols.md §4.2), for requests and responses alike.
 //!
 //! Drop `sign` and every field whose value is null or an empty string; sort the rest by name
 //! (byte order); join `k=v` with `&` using raw values (numbers in decimal text, nested objects

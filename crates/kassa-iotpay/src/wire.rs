@@ -176,7 +176,7 @@ pub struct PayOrder {
     pub update_date: Option<i64>,
 }
 
-/// `payOrder.status` as the vendor defines it (PROTOCOLS §4.3).
+/// `payOrder.status` as the vendor defines it (docs/protocols.md §4.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PayOrderStatus {
     /// 0: created.
@@ -223,7 +223,7 @@ impl PayOrderStatus {
     }
 }
 
-/// The card data in `payOrder.extra` that a receipt may show (PROTOCOLS §4.3). Every other
+/// The card data in `payOrder.extra` that a receipt may show (docs/protocols.md §4.3). Every other
 /// field of that JSON — `expireDate` above all — is never read into memory as a field: serde
 /// skips it while parsing.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]

@@ -35,7 +35,7 @@ fn text<'a>(case: &'a Value, field: &str) -> &'a str {
 #[test]
 fn local_copy_equals_the_shared_vectors() {
     let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/spec/vectors/vectors.json");
+        .join("../../tests/vectors/vectors.json");
     let Ok(text) = std::fs::read_to_string(&shared) else {
         eprintln!(
             "{} not present; the local copy stands alone",

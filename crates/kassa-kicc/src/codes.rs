@@ -1,4 +1,4 @@
-//! The KICC vendor codes (PROTOCOLS §3.1) as closed enums: event codes, init results, command
+//! The KICC vendor codes (docs/protocols.md §3.1) as closed enums: event codes, init results, command
 //! errors and business results. Each enum knows its wire spelling both ways; a spelling not in
 //! the table parses to `None`, so the caller decides (events: log and ignore; outcomes: treat
 //! as not trustworthy). What each code *means* for Kassa lives in `rules` and `map`.

@@ -40,7 +40,7 @@ fn default_expiry() -> u32 {
 pub struct ConfigError(pub String);
 
 impl KiccConfig {
-    /// The vendor's default timeouts (PROTOCOLS §3.1) and Kassa's recovery policy: GetLastTransaction
+    /// The vendor's default timeouts (docs/protocols.md §3.1) and Kassa's recovery policy: GetLastTransaction
     /// every 3 s for 3 minutes, longer than the longest purchase (115 s) can still be running.
     pub fn default_timing() -> Timing {
         Timing {

@@ -1,5 +1,5 @@
 //! KICC EDC in callback mode, reached through the bridge app on the Android device
-//! (PROTOCOLS §3): a [`kassa_core::Terminal`] that sends `Purchase`, `PurchaseCancel`,
+//! (docs/protocols.md §3): a [`kassa_core::Terminal`] that sends `Purchase`, `PurchaseCancel`,
 //! `GetLastTransaction` and `CommandCancel` as JSON lines over TCP, turns the device's events
 //! into driver-neutral [`kassa_core::TerminalEvent`]s with their countdowns, and its outcomes
 //! into approvals, declines, or *unknown* when the answer is missing or cannot be trusted.

@@ -1,4 +1,4 @@
-//! The timing and countdown rules of KICC callback mode (PROTOCOLS §3.1) as pure functions:
+//! The timing and countdown rules of KICC callback mode (docs/protocols.md §3.1) as pure functions:
 //! which timeout a command gets, what each event means for the cashier's dialog and its
 //! countdown, and when a cancel can still work. No I/O here, so every rule is tested
 //! directly.

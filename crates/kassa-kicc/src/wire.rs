@@ -1,4 +1,4 @@
-//! Wire types of the KICC bridge (PROTOCOLS §3.2) and of the KICC command parameters and
+//! Wire types of the KICC bridge (docs/protocols.md §3.2) and of the KICC command parameters and
 //! `responseData` (§3.1, seed 003), in the vendor's own vocabulary. Plain serde structs: the
 //! meaning of the fields is decided in `map`, never here. Shared with the device emulator in
 //! `kassa-sim`, so both sides speak exactly the same bytes.

@@ -1,4 +1,4 @@
-//! The body envelope (PROTOCOLS §1.3): a fresh 32-byte AES key per message, wrapped with RSA
+//! The body envelope (docs/protocols.md §1.3): a fresh 32-byte AES key per message, wrapped with RSA
 //! PKCS#1 v1.5 under the receiver's public key into the `Encrypt` header; the body encrypted
 //! with that key under one of two profiles:
 //!

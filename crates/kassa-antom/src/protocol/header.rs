@@ -1,4 +1,4 @@
-//! The `Signature` and `Encrypt` header grammar (PROTOCOLS §1.2, §1.3):
+//! The `Signature` and `Encrypt` header grammar (docs/protocols.md §1.2, §1.3):
 //! `algorithm=RSA256,keyVersion=1,signature={value}` and
 //! `algorithm=RSA_AES,keyVersion=1,symmetricKey={value}`, where each value is standard Base64,
 //! then percent-encoded. Parsing splits on `,`, trims (Antom's own samples put a space after

@@ -1,4 +1,4 @@
-//! The N950 protocol core, independent of any transport (PROTOCOLS §1.2–§1.3): keys,
+//! The N950 protocol core, independent of any transport (docs/protocols.md §1.2–§1.3): keys,
 //! the `Signature` and `Encrypt` headers, signing, the body envelope in its two profiles, and
 //! whole-message sealing and opening. The LAN driver and the simulator both use this module,
 //! so there is exactly one implementation of the crypto.

@@ -1,4 +1,4 @@
-//! Message signatures (PROTOCOLS §1.2): the content to sign is
+//! Message signatures (docs/protocols.md §1.2): the content to sign is
 //! `{METHOD} {path}\n{Client-Id}.{time}.{body}` over the exact body bytes on the wire, signed
 //! with RSASSA-PKCS1-v1_5 / SHA-256 (`RSA256`). Signing uses the blinded private-key operation
 //! (RUSTSEC-2023-0071); PKCS#1 v1.5 signatures are deterministic, so blinding does not change

@@ -1,13 +1,13 @@
-//! The throwaway keys of `shared/spec/vectors`, for this crate's tests.
+//! The throwaway keys of `tests/vectors`, for this crate's tests.
 
 pub const POS_PRIVATE: &str = "pos_private_key_pkcs8.pem";
 pub const POS_PUBLIC: &str = "pos_public_key.pem";
 pub const TERMINAL_PRIVATE: &str = "terminal_private_key_pkcs8.pem";
 pub const TERMINAL_PUBLIC: &str = "terminal_public_key.pem";
 
-/// The vectors folder: the repository keeps `shared/` beside the checkout.
+/// The vectors folder of the repository.
 pub fn dir() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/spec/vectors")
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors")
 }
 
 /// Reads one file of the vectors folder.

@@ -1,4 +1,4 @@
-//! Every Antom case of `shared/spec/vectors/vectors.json`, reproduced byte for byte.
+//! Every Antom case of `tests/vectors/vectors.json`, reproduced byte for byte.
 
 use super::envelope::{self, decrypt_body, encrypt_body, unwrap_key, Envelope, NONCE_LEN};
 use super::header::{EncryptHeader, SignatureHeader};

@@ -1,4 +1,4 @@
-//! Android Open Accessory, as the N950 guide prescribes it (PROTOCOLS §2.1, seed 000): the ids
+//! Android Open Accessory, as the N950 guide prescribes it (docs/protocols.md §2.1, seed 000): the ids
 //! of a device already in accessory mode, the protocol query, and the switch — four identity
 //! strings at indices 0, 1, 2 and 5, then START — byte for byte what the vendor's
 //! `checkAccessoryProtocol` and `initAccessory` send.

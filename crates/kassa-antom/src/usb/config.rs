@@ -30,7 +30,7 @@ pub struct AntomUsbConfig {
     pub pos_key_path: PathBuf,
     /// Antom's / the terminal's public key (SPKI PEM).
     pub terminal_key_path: PathBuf,
-    /// Body cipher profile (PROTOCOLS §1.3).
+    /// Body cipher profile (docs/protocols.md §1.3).
     #[serde(default)]
     pub envelope: Envelope,
     /// Whether Customer Mode is enabled on the terminal (partial refunds through the API).

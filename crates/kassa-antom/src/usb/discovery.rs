@@ -1,4 +1,4 @@
-//! Finding the terminal on the bus and bringing up the accessory link (PROTOCOLS §2.1).
+//! Finding the terminal on the bus and bringing up the accessory link (docs/protocols.md §2.1).
 //!
 //! A candidate is a device already in accessory mode (`18D1:2D00`–`2D05`) or one answering
 //! `ACCESSORY_GET_PROTOCOL` with version ≥ 1. Only a device identified as the terminal is

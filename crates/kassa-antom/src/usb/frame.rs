@@ -1,4 +1,4 @@
-//! The frame that carries one N950 message over the bulk endpoints (PROTOCOLS §2.2, the
+//! The frame that carries one N950 message over the bulk endpoints (docs/protocols.md §2.2, the
 //! project's own decision):
 //!
 //! ```text

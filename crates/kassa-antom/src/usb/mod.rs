@@ -1,4 +1,4 @@
-//! The N950 over a USB cable (PROTOCOLS §2): Android Open Accessory plus the project's bulk
+//! The N950 over a USB cable (docs/protocols.md §2): Android Open Accessory plus the project's bulk
 //! framing, as a second [`crate::Transport`] under the same driver — signing, the envelope,
 //! recovery and the Customer Mode rules are the LAN driver's, not copies.
 //!

@@ -7,7 +7,7 @@
 //! unplug surfaces as [`NoAnswer::ConnectionLost`] for the call that was running, and the next
 //! call (recovery's inquiry) finds the terminal again, switching it back into accessory mode.
 //!
-//! Refunds do not travel over USB (PROTOCOLS §1.6): with a LAN address configured,
+//! Refunds do not travel over USB (docs/protocols.md §1.6): with a LAN address configured,
 //! `refund` and `inquiryRefund` go through a [`LanTransport`] to the same terminal; without
 //! one, [`Transport::carries_refunds`] is false and the driver offers manual refunds.
 

@@ -197,7 +197,7 @@ fn payment(sh: &mut Sheet, l: &Labels, p: &Payment, refund_label: Option<&str>) 
     }
 }
 
-/// The card fields a card-present receipt must show (PROTOCOLS §4.3).
+/// The card fields a card-present receipt must show (docs/protocols.md §4.3).
 /// The card's reference is left out when it repeats `terminal_ref`.
 fn card_lines(sh: &mut Sheet, l: &Labels, c: &CardDetails, terminal_ref: Option<&str>) {
     sh.kv_opt(l.card_no, c.masked_pan.as_ref().map(|p| p.as_str()));

@@ -1,4 +1,4 @@
-//! The Antom N950 as a real peer on loopback: signed and encrypted HTTP (PROTOCOLS §1), its
+//! The Antom N950 as a real peer on loopback: signed and encrypted HTTP (docs/protocols.md §1), its
 //! own transaction store with Antom's idempotency and refund rules, and scriptable faults.
 //!
 //! In-process: [`AntomSim::start`] a [`SimConfig`], then [`AntomSimHandle::push`] a
@@ -9,7 +9,7 @@
 //! `{"diagnosis-ready":false}`) and answers `GET /_sim/payments`, from loopback only.
 //!
 //! Over USB: [`AntomSimHandle::attach_usb`] serves the same terminal (same store and queues)
-//! on the far side of a fake USB device (`kassa_antom::usb::fake`), framed as PROTOCOLS §2.2.
+//! on the far side of a fake USB device (`kassa_antom::usb::fake`), framed as docs/protocols.md §2.2.
 
 mod behaviour;
 mod server;

@@ -1,4 +1,4 @@
-//! The simulated terminal's own transaction store and its rules (PROTOCOLS §1.4–§1.6):
+//! The simulated terminal's own transaction store and its rules (docs/protocols.md §1.4–§1.6):
 //! idempotent payments by `paymentRequestId`, inquiries, refunds with Customer Mode limits and
 //! one refund in flight per payment. Pure logic over Antom's wire types: it decides each answer
 //! and how it is delivered; the server signs, encrypts and sends it.

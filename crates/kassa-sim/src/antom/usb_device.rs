@@ -250,7 +250,7 @@ mod tests {
 
     fn key(name: &str) -> String {
         let dir =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/spec/vectors");
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors");
         std::fs::read_to_string(dir.join(name)).unwrap()
     }
 

@@ -1,4 +1,4 @@
-//! What the simulated cloud says: signed answers (PROTOCOLS §4.2) and the PAX terminal's card
+//! What the simulated cloud says: signed answers (docs/protocols.md §4.2) and the PAX terminal's card
 //! data, shaped after the samples in seed 004 (expiry date included, as a real terminal sends
 //! it — dropping it is the driver's job).
 

@@ -1,6 +1,6 @@
 //! The IOT Pay cloud as the CC_PAX driver sees it, with the PAX terminal behind it simulated:
 //! a real HTTP server on loopback that checks forms and MD5 signatures, holds each
-//! `create_order` while the "customer" pays, and answers signed per PROTOCOLS §4.2 — or, as
+//! `create_order` while the "customer" pays, and answers signed per docs/protocols.md §4.2 — or, as
 //! scripted, declines, cancels, answers too late, never finishes, signs wrongly or reports a
 //! different amount.
 //!

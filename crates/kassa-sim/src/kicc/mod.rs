@@ -1,4 +1,4 @@
-//! Emulated KICC EDC device behind its bridge (PROTOCOLS §3): speaks the bridge protocol
+//! Emulated KICC EDC device behind its bridge (docs/protocols.md §3): speaks the bridge protocol
 //! (TCP, JSON lines) as the Android side would, driven by [`Scenario`]s — the happy path with
 //! realistic timing, the signature path, card retries, no card, cancels before and after the
 //! card read, a busy device, every business failure, repeated request ids, lost answers — and

@@ -10,9 +10,9 @@ use std::time::Duration;
 
 pub const SN: &str = "N950SN0001";
 
-/// The throwaway keys of the shared spec (the repository keeps `shared/` beside the checkout).
+/// The throwaway keys of `tests/vectors`.
 pub fn vectors() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/spec/vectors")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors")
 }
 
 pub fn read(name: &str) -> String {

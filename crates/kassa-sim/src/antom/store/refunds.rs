@@ -1,4 +1,4 @@
-//! The refund half of the simulated terminal's store (PROTOCOLS §1.6): idempotent refunds by
+//! The refund half of the simulated terminal's store (docs/protocols.md §1.6): idempotent refunds by
 //! `refundRequestId`, Customer Mode limits, one refund in flight per payment, never more than
 //! was paid.
 
