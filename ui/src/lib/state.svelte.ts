@@ -13,13 +13,43 @@ export const app = $state({
   bootError: null as string | null,
 });
 
-/** Reloads the status (terminals, demo flag, unresolved attempts). */
+/** While start-up recovery runs, the status is asked again this often (ms). */
+export const RECOVERY_RECHECK_MS = 1000;
+
+// Questions overlap (boot, the 15 s poll, status events, after a payment) and the shell may
+// answer them in any order: each question gets a number, and an answer older than the one
+// shown is dropped, so a late "recovering" never hides that recovery has finished.
+let asked = 0;
+let shown = 0;
+let recheck: ReturnType<typeof setTimeout> | null = null;
+
+/**
+ * Reloads the status (terminals, demo flag, unresolved attempts). Only the newest answer is
+ * kept; while the shell reports start-up recovery, the status is asked again every
+ * [`RECOVERY_RECHECK_MS`] so sales open as soon as it is done.
+ */
 export async function refreshStatus(): Promise<void> {
+  const ticket = ++asked;
+  let answer: { ok: true; status: AppStatus } | { ok: false; error: string };
   try {
-    app.status = await api.appStatus();
-    app.bootError = null;
+    answer = { ok: true, status: await api.appStatus() };
   } catch (e) {
-    app.bootError = (e as { message?: string }).message ?? String(e);
+    answer = { ok: false, error: (e as { message?: string }).message ?? String(e) };
+  }
+  if (ticket < shown) return;
+  shown = ticket;
+  if (answer.ok) {
+    app.status = answer.status;
+    app.bootError = null;
+  } else {
+    app.bootError = answer.error;
+  }
+  // One pending re-ask at most, whoever asked; a failed question keeps the last status.
+  if (app.status?.recovering && recheck === null) {
+    recheck = setTimeout(() => {
+      recheck = null;
+      void refreshStatus();
+    }, RECOVERY_RECHECK_MS);
   }
 }
 
