@@ -6,6 +6,13 @@ import { Builder, By, until, Key } from "selenium-webdriver";
 export { By, Key };
 
 const SERVER = process.env.KASSA_E2E_DRIVER ?? "http://127.0.0.1:4444/";
+
+/**
+ * How long a wait on a condition may last before the test fails: far above what the slowest
+ * machine needs (the waits poll, so a fast machine never waits this long), so a loaded
+ * machine is never mistaken for a broken window.
+ */
+export const BOUND_MS = 60_000;
 const APP = process.env.KASSA_E2E_APP;
 
 /** Opens a session: Kassa starts with a fresh data directory (see app.sh). */
@@ -46,7 +53,7 @@ export class Window {
   }
 
   /** The element with this test id, once it exists and is shown. */
-  async el(id, timeout = 15000) {
+  async el(id, timeout = BOUND_MS) {
     const e = await this.driver.wait(until.elementLocated(sel(id)), timeout, `waiting for ${id}`);
     await this.driver.wait(until.elementIsVisible(e), timeout, `waiting for ${id} to show`);
     return e;
@@ -58,7 +65,7 @@ export class Window {
 
   async click(id, timeout) {
     const e = await this.el(id, timeout);
-    await this.driver.wait(until.elementIsEnabled(e), timeout ?? 15000, `waiting for ${id} to be enabled`);
+    await this.driver.wait(until.elementIsEnabled(e), timeout ?? BOUND_MS, `waiting for ${id} to be enabled`);
     await e.click();
     return e;
   }
@@ -78,7 +85,7 @@ export class Window {
   }
 
   /** Waits until `f()` is truthy; `what` explains a timeout. */
-  async waitFor(f, what, timeout = 20000) {
+  async waitFor(f, what, timeout = BOUND_MS) {
     return this.driver.wait(async () => {
       try {
         return await f();
@@ -89,7 +96,7 @@ export class Window {
   }
 
   /** Waits until the element's attribute has this value. */
-  async waitAttr(id, name, value, timeout = 30000) {
+  async waitAttr(id, name, value, timeout = BOUND_MS) {
     return this.waitFor(async () => (await this.attr(id, name, 2000)) === value, `${id}[${name}=${value}]`, timeout);
   }
 
@@ -107,7 +114,7 @@ export class Window {
 
   /** Signs in by picking the account and typing the PIN. */
   async signIn(accountName, pin) {
-    await this.el("sign-in", 60000);
+    await this.el("sign-in", 2 * BOUND_MS);
     const buttons = await this.driver.findElements(By.css('[data-testid^="pin-account-"]'));
     for (const b of buttons) {
       if ((await b.getText()).includes(accountName)) {
@@ -117,6 +124,6 @@ export class Window {
     }
     await this.type("pin-input", pin);
     await this.click("pin-submit");
-    await this.el("main-window", 30000);
+    await this.el("main-window");
   }
 }

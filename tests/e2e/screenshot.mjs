@@ -4,6 +4,7 @@
 // scripts/screenshot.sh, which starts Xvfb and tauri-driver first.
 import { execFileSync } from "node:child_process";
 import { Key, launch } from "./harness.mjs";
+import { pressPay } from "./specs.mjs";
 
 const out = (name) => new URL(`../../docs/${name}`, import.meta.url).pathname;
 const capture = (name) => execFileSync("import", ["-window", "root", out(name)]);
@@ -20,7 +21,7 @@ try {
   }
   await w.el("cart-line-cheesecake");
   // Let the focus ring, fonts and the terminal's status light settle before the capture.
-  await w.waitFor(async () => (await w.driver.findElements({ css: ".light.ok" })).length > 0, "the terminal light", 20000);
+  await w.waitFor(async () => (await w.driver.findElements({ css: ".light.ok" })).length > 0, "the terminal light");
   await w.waitFor(async () => (await w.driver.findElements({ css: ".tile" })).length >= 20, "every tile");
   await painted(w);
   await pause(600);
@@ -29,14 +30,14 @@ try {
 
   await w.click("demo-toggle");
   await w.click("demo-kicc-no-card");
-  await w.click("pay-button");
+  await pressPay(w);
   await w.waitFor(async () => (await w.text("payment-phase", 2000)) === "Insert or tap card", "Insert or tap card");
   await pause(2300);
   await painted(w);
   capture("screenshot-payment.png");
   console.log(`wrote ${out("screenshot-payment.png")}`);
   await w.click("payment-cancel");
-  await w.waitAttr("payment-dialog", "data-state", "declined", 30000);
+  await w.waitAttr("payment-dialog", "data-state", "declined");
 } finally {
   await w.quit();
 }

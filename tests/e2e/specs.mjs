@@ -1,7 +1,7 @@
 // The end-to-end tests: each drives the real Kassa window (demo mode, fresh ledger) through
 // tauri-driver, with the simulators in the app deciding outcomes as the demo controls say.
 import assert from "node:assert/strict";
-import { By, Key, launch } from "./harness.mjs";
+import { BOUND_MS, By, Key, launch } from "./harness.mjs";
 
 // Barcodes of the demo catalog (kassa-app demo.rs): 88000000 + position.
 export const AMERICANO = "8800000000001";
@@ -35,16 +35,44 @@ export async function demo(w, id) {
   await w.click(id);
 }
 
-export async function payAndWait(w, outcome, timeout = 60000) {
+/**
+ * Bound on Pay opening once the cart has a line. On a fresh ledger start-up recovery has
+ * nothing to ask and the window re-asks its status every second while recovery runs, so Pay
+ * opens within a few seconds; a Pay still off after this bound is a fault (before the fix, a
+ * stale "recovering" answer kept it off until the 15 s poll).
+ */
+export const PAY_OPENS_MS = 30_000;
+
+/** Checks that Pay is on (the button says so with aria-disabled, see Checkout.svelte). */
+export async function payOpens(w) {
+  await w.waitAttr("pay-button", "aria-disabled", "false", PAY_OPENS_MS);
+}
+
+export async function pressPay(w) {
+  await payOpens(w);
   await w.click("pay-button");
+}
+
+export async function payAndWait(w, outcome, timeout = BOUND_MS) {
+  await pressPay(w);
   await w.waitAttr("payment-dialog", "data-state", outcome, timeout);
+}
+
+/** Waits for a toast whose text matches `re` (toasts stay 3.5 s; the wait polls faster). */
+export async function toastSays(w, re, what = `a toast matching ${re}`) {
+  await w.waitFor(async () => {
+    for (const t of await w.driver.findElements(By.css('[data-testid="toast"]'))) {
+      if (re.test(await t.getText())) return true;
+    }
+    return false;
+  }, what);
 }
 
 export async function openLatestOrder(w) {
   await w.click("nav-orders");
   const open = await w.driver.wait(
     async () => (await w.driver.findElements(By.css('[data-testid^="order-open-"]')))[0],
-    15000,
+    BOUND_MS,
     "an order row",
   );
   await open.click();
@@ -64,12 +92,19 @@ export const tests = [
         assert.equal(await w.text("qty-americano"), "2");
         assert.equal(await w.text("cart-total"), "₩9,000", "KRW without decimals");
         assert.equal(await w.text("cart-tax"), "₩818", "VAT 10 % contained in the price");
+        // Start-up recovery of a fresh ledger is done within seconds: Pay opens by itself.
+        await payOpens(w);
         await w.type("search", Key.F2);
-        await w.waitAttr("payment-dialog", "data-state", "approved", 60000);
+        await w.waitAttr("payment-dialog", "data-state", "approved");
         assert.equal(await w.text("payment-outcome"), "Approved");
         await w.type("search", Key.ENTER);
         await w.waitFor(async () => !(await w.has("payment-dialog")), "the dialog to close");
         assert.equal(await w.text("cart-total"), "₩0", "a new sale starts empty");
+        // Pay with nothing to pay says why instead of doing nothing.
+        await w.type("search", Key.ENTER);
+        await toastSays(w, /The cart is empty/);
+        assert.equal(await w.attr("pay-button", "aria-disabled"), "true");
+        assert.ok(!(await w.has("payment-dialog")), "no payment starts");
       }),
   ],
   [
@@ -77,9 +112,10 @@ export const tests = [
     (name) =>
       withApp(name, {}, async (w) => {
         await scan(w, LATTE);
+        await payOpens(w);
         const pay = await w.el("pay-button");
         await w.driver.actions().doubleClick(pay).perform();
-        await w.waitAttr("payment-dialog", "data-state", "approved", 60000);
+        await w.waitAttr("payment-dialog", "data-state", "approved");
         await w.click("payment-done");
         await openLatestOrder(w);
         const attempts = await w.driver.findElements(By.css('[data-testid^="attempt-"]'));
@@ -98,7 +134,7 @@ export const tests = [
         assert.ok(await w.has("payment-retry"), "try again is offered");
         assert.ok(await w.has("payment-retry-Demo N950"), "another terminal is offered");
         await w.click("payment-retry");
-        await w.waitAttr("payment-dialog", "data-state", "approved", 60000);
+        await w.waitAttr("payment-dialog", "data-state", "approved");
       }),
   ],
   [
@@ -107,12 +143,12 @@ export const tests = [
       withApp(name, {}, async (w) => {
         await demo(w, "demo-kicc-no-card");
         await scan(w, AMERICANO);
-        await w.click("pay-button");
+        await pressPay(w);
         await w.waitFor(async () => (await w.text("payment-phase", 2000)) === "Insert or tap card", "Insert or tap card");
         const secs = Number(await w.attr("countdown", "data-seconds"));
         assert.ok(secs > 0 && secs <= 30, `a countdown from paymentExpiryTime runs (${secs})`);
         await w.click("payment-cancel");
-        await w.waitAttr("payment-dialog", "data-state", "declined", 30000);
+        await w.waitAttr("payment-dialog", "data-state", "declined");
         assert.equal(await w.text("payment-outcome"), "Declined");
       }),
   ],
@@ -122,12 +158,12 @@ export const tests = [
       withApp(name, {}, async (w) => {
         await scan(w, WHOLE_CAKE);
         assert.equal(await w.text("cart-total"), "₩52,000");
-        await w.click("pay-button");
-        await w.waitFor(async () => (await w.text("payment-phase", 2000)) === "Customer signing", "Customer signing", 30000);
+        await pressPay(w);
+        await w.waitFor(async () => (await w.text("payment-phase", 2000)) === "Customer signing", "Customer signing");
         const secs = Number(await w.attr("countdown", "data-seconds"));
         assert.ok(secs > 10 && secs <= 20, `the signature countdown restarts at 20 s (${secs})`);
         assert.ok(!(await w.has("payment-cancel")), "no cancel while the customer signs");
-        await w.waitAttr("payment-dialog", "data-state", "approved", 60000);
+        await w.waitAttr("payment-dialog", "data-state", "approved");
       }),
   ],
   [
@@ -136,7 +172,7 @@ export const tests = [
       withApp(name, {}, async (w) => {
         await demo(w, "demo-kicc-unknown");
         await scan(w, AMERICANO);
-        await payAndWait(w, "approved", 90000);
+        await payAndWait(w, "approved", 2 * BOUND_MS);
         await w.click("payment-done");
         await openLatestOrder(w);
         const timeline = await w.text("order-timeline");
@@ -175,14 +211,14 @@ export const tests = [
         await w.waitFor(async () => /wrong PIN/.test(await w.text("pin-error", 2000)), "the wrong-PIN message");
         const input = await w.el("pin-input");
         await input.sendKeys(MANAGER_PIN + Key.ENTER);
-        await w.waitFor(async () => (await w.text("order-status", 2000)) === "Refunded", "the order to be refunded", 60000);
+        await w.waitFor(async () => (await w.text("order-status", 2000)) === "Refunded", "the order to be refunded");
       }),
   ],
   [
     "the kiosk window cannot reach refunds, orders or settings",
     (name) =>
       withApp(name, { args: ["--kiosk"], cashier: false }, async (w) => {
-        await w.el("kiosk-attract", 60000);
+        await w.el("kiosk-attract", 2 * BOUND_MS);
         assert.ok(!(await w.has("nav-orders")), "no orders screen in the kiosk");
         const refund = await w.invoke("refund", {
           input: { payment: "O1", amount_minor: null, reason: "x", terminal_ref: null },
@@ -207,7 +243,7 @@ export const tests = [
         await w.click("kiosk-attract");
         await w.click("kiosk-tile-americano");
         await w.click("kiosk-pay");
-        await w.waitAttr("kiosk-payment", "data-state", "approved", 60000);
+        await w.waitAttr("kiosk-payment", "data-state", "approved");
       }),
   ],
 ];

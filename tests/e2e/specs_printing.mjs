@@ -7,8 +7,8 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { By, Key } from "./harness.mjs";
-import { AMERICANO, MANAGER_PIN, openLatestOrder, payAndWait, scan, withApp } from "./specs.mjs";
+import { BOUND_MS, By, Key } from "./harness.mjs";
+import { AMERICANO, MANAGER_PIN, openLatestOrder, payAndWait, scan, toastSays, withApp } from "./specs.mjs";
 
 /** Picks `value` in the <select> with this test id. */
 async function choose(w, id, value) {
@@ -45,24 +45,15 @@ async function addPrinter(w, { name, kind, where, paper }) {
 function firstByPrefix(w, prefix, what) {
   return w.driver.wait(
     async () => (await w.driver.findElements(By.css(`[data-testid^="${prefix}"]`)))[0],
-    15000,
+    BOUND_MS,
     what,
   );
-}
-
-async function toastMatching(w, re, what) {
-  await w.waitFor(async () => {
-    for (const t of await w.driver.findElements(By.css('[data-testid="toast"]'))) {
-      if (re.test(await t.getText())) return true;
-    }
-    return false;
-  }, what);
 }
 
 /** Waits for a file in `dir` whose name matches `re`; returns its path. */
 async function fileIn(w, dir, re, what) {
   let found = null;
-  await w.waitFor(() => (found = readdirSync(dir).find((f) => re.test(f)) ?? null), what, 30000);
+  await w.waitFor(() => (found = readdirSync(dir).find((f) => re.test(f)) ?? null), what);
   return join(dir, found);
 }
 
@@ -129,12 +120,12 @@ async function receiptsInFolder(w, dir) {
   await w.type("refund-reason", "Wrong drink served");
   await w.click("refund-submit");
   await managerPin(w);
-  await w.waitFor(async () => (await w.text("order-status", 2000)) === "Refunded", "the refund", 60000);
+  await w.waitFor(async () => (await w.text("order-status", 2000)) === "Refunded", "the refund");
   const slip = await firstByPrefix(w, "refund-print-R", "the refund's Print refund slip button");
   const refundId = (await slip.getAttribute("data-testid")).slice("refund-print-".length);
   await fileIn(w, dir, new RegExp(`^refund_${refundId}_customer\\.pdf$`), "the auto-printed refund slip");
   await w.click(`refund-print-${refundId}`);
-  await toastMatching(w, /Refund slip sent to Folder/, "the refund slip toast");
+  await toastSays(w, /Refund slip sent to Folder/, "the refund slip toast");
   await fileIn(w, dir, new RegExp(`^refund_${refundId}_customer-2\\.pdf$`), "the reprinted refund slip");
   await w.click(`refund-print-merchant-${refundId}`);
   const merchant = await fileIn(w, dir, new RegExp(`^refund_${refundId}_merchant\\.pdf$`), "the store copy");
@@ -163,7 +154,7 @@ export const tests = [
         await sellAmericano(w);
 
         // The failed job shows on the status strip, which leads to the printers.
-        await w.waitAttr("printer-status", "data-health", "failing", 30000);
+        await w.waitAttr("printer-status", "data-health", "failing");
         await w.click("printer-status");
         await w.click("settings-tab-printers");
         const retry = await firstByPrefix(w, "print-job-retry-", "a Retry button");
@@ -174,7 +165,7 @@ export const tests = [
         // Still off: Retry says so and the job stays.
         const tries = Number(await w.attr(`print-job-${job}`, "data-tries"));
         await w.click(`print-job-retry-${job}`);
-        await toastMatching(w, /switched on/, "the retry's failure");
+        await toastSays(w, /switched on/, "the retry's failure");
         await w.waitFor(
           async () => Number(await w.attr(`print-job-${job}`, "data-tries", 2000)) > tries,
           "one more try on the job",
@@ -186,7 +177,7 @@ export const tests = [
           await w.click(`print-job-retry-${job}`);
           const bytes = await printer.job;
           assert.ok(bytes.length > 1000, "a raster receipt reached the printer");
-          await toastMatching(w, /printed on Counter/, "the printed toast");
+          await toastSays(w, /printed on Counter/, "the printed toast");
           await w.waitFor(async () => !(await w.has("print-jobs")), "the waiting list to empty");
         } finally {
           printer.close();
@@ -199,7 +190,7 @@ export const tests = [
         await w.click("settings-tab-printers");
         const cancel = await firstByPrefix(w, "print-job-cancel-", "a Cancel button");
         await cancel.click();
-        await toastMatching(w, /will not print/, "the cancel toast");
+        await toastSays(w, /will not print/, "the cancel toast");
         await w.waitFor(async () => !(await w.has("print-jobs")), "the waiting list to empty");
         const after = await w.invoke("printer_status");
         assert.deepEqual(after.value.jobs, [], "nothing waits to print");

@@ -6,6 +6,13 @@ import { AMERICANO, payAndWait, scan, withApp } from "./specs.mjs";
 
 const SN = "N950DEMO0001";
 
+/**
+ * Bound on the simulated N950 appearing in the USB list. Listing opens the simulated bus and
+ * asks each device for its strings; a loaded machine once needed more than 30 s. The wait
+ * polls, so this only bounds a fault.
+ */
+const USB_LISTED_MS = 120_000;
+
 /** Picks the option whose text is `label` in the <select> with this test id. */
 async function choose(w, id, label) {
   const select = await w.el(id);
@@ -16,7 +23,7 @@ async function openUsbList(w) {
   await w.click("nav-terminals");
   await w.click("terminal-add");
   await choose(w, "terminal-kind", "Antom N950 (USB cable)");
-  await w.el(`usb-device-${SN}`, 30000);
+  await w.el(`usb-device-${SN}`, USB_LISTED_MS);
 }
 
 export const tests = [
@@ -43,7 +50,11 @@ export const tests = [
 
         // After the sale the terminal is in accessory mode; the list says it is ready.
         await openUsbList(w);
-        await w.waitFor(async () => /Ready \(accessory mode\)/.test(await w.text(`usb-device-${SN}`, 2000)), "the terminal to show as ready");
+        await w.waitFor(
+          async () => /Ready \(accessory mode\)/.test(await w.text(`usb-device-${SN}`, 2000)),
+          "the terminal to show as ready",
+          USB_LISTED_MS,
+        );
       }),
   ],
 ];
