@@ -97,6 +97,8 @@ describe("payment dialog state", () => {
     expect(declineWords(r.decline, r.status, r.message)).toBe("Not enough funds on the card");
     expect(declineWords({ code: "NEW_CODE", message: "Card expired", retryable: false }, "failed", "")).toBe("Card expired");
     expect(declineWords(null, "refused", "")).toBe("The terminal is not ready");
+    // No code and no words from the service: never an empty reason.
+    expect(declineWords(null, "failed", " ")).toBe("The card was declined");
   });
 
   it("an unknown outcome blocks: it cannot be dismissed and no new payment starts", () => {

@@ -196,6 +196,6 @@ const DECLINE_WORDS: Readonly<Record<string, string>> = {
 /** The decline's reason in a cashier's words (the terminal's text when the code is new). */
 export function declineWords(d: Decline | null, status: AttemptState, message: string): string {
   if (status === "refused") return "The terminal is not ready";
-  if (d === null) return message;
+  if (d === null) return message.trim() !== "" ? message : "The card was declined";
   return DECLINE_WORDS[d.code] ?? (d.message.trim() !== "" ? d.message : "The card was declined");
 }
