@@ -49,6 +49,18 @@ describe("money parsing", () => {
     expect(parseMajor("1.005", "USD").ok).toBe(false);
   });
 
+  it("takes a comma only as a thousands separator in its place, never as a decimal point", () => {
+    expect(parseMajor("1,250", "USD")).toEqual({ ok: true, minor: 125000 });
+    expect(parseMajor("1,234,567.89", "USD")).toEqual({ ok: true, minor: 123456789 });
+    expect(parseMajor("52,000", "KRW")).toEqual({ ok: true, minor: 52000 });
+    for (const bad of ["12,50", "1,25", "1,2500", ",250", "1,,250", "1250,", "12.5,0", "1 250", "12_50"]) {
+      const r = parseMajor(bad, "USD");
+      expect(r.ok, bad).toBe(false);
+    }
+    const r = parseMajor("12,50", "EUR");
+    expect(!r.ok && r.error).toMatch(/comma/);
+  });
+
   it("refuses text that is not an amount", () => {
     for (const bad of ["", "abc", "1.2.3", "1e3", "12.", "-5", "."]) {
       expect(parseMajor(bad, "USD").ok, bad).toBe(false);

@@ -75,15 +75,29 @@ export function formatMoney(m: Money): string {
 /** Why typed text is not an amount. */
 export type ParseResult = { ok: true; minor: number } | { ok: false; error: string };
 
+/** Whole part with commas between groups of three (`1,250`, `1,234,567`), nowhere else. */
+const GROUPED = /^\d{1,3}(,\d{3})+$/;
+
 /**
  * Reads an amount typed in major units (`4500`, `12.50`, `1,250`). More decimals than the
- * currency has are refused, never rounded.
+ * currency has are refused, never rounded. A comma is taken only as a thousands separator in
+ * its right place: `12,50` (a decimal comma in many countries) is refused with a message
+ * rather than read as 1,250.
  */
 export function parseMajor(text: string, currency: string): ParseResult {
   const exp = exponent(currency);
-  const cleaned = text.trim().replace(/[,_\s]/g, "");
+  const example = exp ? "12.50" : "4500";
+  const typed = text.trim();
+  const [whole = "", ...rest] = typed.split(".");
+  if (whole.includes(",") && !GROUPED.test(whole)) {
+    return {
+      ok: false,
+      error: `“${text}” is not an amount: a comma only separates thousands (1,250); decimals follow a point, e.g. ${example}`,
+    };
+  }
+  const cleaned = [whole.replace(/,/g, ""), ...rest].join(".");
   if (!/^\d*(\.\d*)?$/.test(cleaned) || cleaned === "" || cleaned === "." || cleaned.endsWith(".")) {
-    return { ok: false, error: `“${text}” is not an amount: type digits, e.g. ${exp ? "12.50" : "4500"}` };
+    return { ok: false, error: `“${text}” is not an amount: type digits, e.g. ${example}` };
   }
   const [int = "", frac = ""] = cleaned.split(".");
   if (frac.length > exp) {
