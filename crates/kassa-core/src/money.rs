@@ -58,6 +58,14 @@ pub enum MoneyError {
         /// Its exponent.
         exponent: u8,
     },
+    /// A comma or `_` that is not a thousands separator in its right place.
+    #[error("{text:?} is not an amount: {expected}")]
+    MisplacedSeparator {
+        /// The text given.
+        text: String,
+        /// The form expected instead.
+        expected: String,
+    },
     /// The amount does not fit in the integer range used for money.
     #[error("amount {0:?} is too large")]
     Overflow(String),
@@ -161,24 +169,42 @@ impl Money {
     }
 
     /// Parses an amount written in major units as people write it (`4500`, `12.50`, `1,250`).
-    /// Thousands separators (`,` or `_`) are accepted; more decimals than the currency has
-    /// minor units are refused rather than rounded.
+    ///
+    /// The decimal mark is a point, always. A comma (or `_`) is read only as a thousands
+    /// separator standing in its right place: groups of exactly three digits to the left of
+    /// the point (`1,250.00`, `12,500`, `1_000`). Anything else is refused with the form to
+    /// type, never guessed: `12,50` is someone writing 12.50 with a decimal comma, and
+    /// dropping the comma would charge a hundred times too much. For a currency with three
+    /// decimals (KWD) a comma without a point is refused too: `1,250` reads as 1.250 to half
+    /// the world and as 1250 to the other half, a factor of a thousand. More decimals than the
+    /// currency has minor units are refused rather than rounded.
     pub fn parse_major(text: &str, currency: Currency) -> Result<Money, MoneyError> {
         let t = text.trim();
         let (neg, body) = match t.strip_prefix('-') {
             Some(rest) => (true, rest),
             None => (false, t),
         };
-        let cleaned: String = body.chars().filter(|c| *c != ',' && *c != '_').collect();
-        let (int_part, frac_part) = match cleaned.split_once('.') {
+        let (grouped_int, frac_part) = match body.split_once('.') {
             Some((i, f)) => (i, f),
-            None => (cleaned.as_str(), ""),
+            None => (body, ""),
         };
+        let separator_error = || MoneyError::MisplacedSeparator {
+            text: text.to_string(),
+            expected: separator_hint(body, currency),
+        };
+        if frac_part.contains([',', '_']) {
+            return Err(separator_error());
+        }
+        let int_part = ungroup(grouped_int).ok_or_else(separator_error)?;
+        if int_part.len() != grouped_int.len() && currency.exponent == 3 && !body.contains('.') {
+            return Err(separator_error());
+        }
+        let int_part = int_part.as_str();
         let digits_ok = |s: &str| s.chars().all(|c| c.is_ascii_digit());
         if (int_part.is_empty() && frac_part.is_empty())
             || !digits_ok(int_part)
             || !digits_ok(frac_part)
-            || (cleaned.contains('.') && frac_part.is_empty())
+            || (body.contains('.') && frac_part.is_empty())
         {
             return Err(MoneyError::NotANumber(text.to_string()));
         }
@@ -300,6 +326,59 @@ impl Money {
     }
 }
 
+/// The integer part without its thousands separators, or `None` when a separator is out of
+/// place: one kind of separator only, a first group of one to three digits, then groups of
+/// exactly three.
+fn ungroup(int_part: &str) -> Option<String> {
+    let sep = match (int_part.contains(','), int_part.contains('_')) {
+        (false, false) => return Some(int_part.to_string()),
+        (true, false) => ',',
+        (false, true) => '_',
+        (true, true) => return None,
+    };
+    let mut groups = int_part.split(sep);
+    let first = groups.next()?;
+    if first.is_empty() || first.len() > 3 {
+        return None;
+    }
+    let mut out = first.to_string();
+    for g in groups {
+        if g.len() != 3 {
+            return None;
+        }
+        out.push_str(g);
+    }
+    Some(out)
+}
+
+/// The form to type instead of a misplaced separator, for the error message.
+fn separator_hint(body: &str, currency: Currency) -> String {
+    let exp = usize::from(currency.exponent);
+    let zeros = "0".repeat(exp);
+    let grouped_ok = !body.contains('.') && ungroup(body).is_some();
+    match body.rfind([',', '_']) {
+        _ if exp == 0 => format!(
+            "{currency} has no decimals, and a comma may only separate thousands, e.g. 12,500"
+        ),
+        Some(pos) if grouped_ok => {
+            let plain = body.replace([',', '_'], "");
+            let decimal = format!("{}.{}", body[..pos].replace([',', '_'], ""), &body[pos + 1..]);
+            format!(
+                "it could mean {decimal} or {plain} {currency}: write {decimal}, or {body}.{zeros}"
+            )
+        }
+        Some(pos) if !body.contains('.') && body.len() - pos - 1 <= exp => {
+            let decimal = format!("{}.{}", body[..pos].replace([',', '_'], ""), &body[pos + 1..]);
+            format!(
+                "use a point for decimals: {decimal} (a comma may only separate thousands, e.g. 1,250.{zeros})"
+            )
+        }
+        _ => format!(
+            "use a point for decimals and a comma only between groups of three digits, e.g. 1,250.{zeros}"
+        ),
+    }
+}
+
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.display())
@@ -362,6 +441,94 @@ mod tests {
                 "{bad:?} must be refused"
             );
         }
+    }
+
+    fn refused(text: &str, c: &str) -> String {
+        match Money::parse_major(text, cur(c)) {
+            Err(e @ MoneyError::MisplacedSeparator { .. }) => e.to_string(),
+            other => panic!("{text:?} in {c} must be refused, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_comma_only_separates_thousands_in_krw() {
+        assert_eq!(
+            Money::parse_major("12,500", cur("KRW")).unwrap().minor,
+            12_500
+        );
+        assert_eq!(
+            Money::parse_major("1,250,000", cur("KRW")).unwrap().minor,
+            1_250_000
+        );
+        assert_eq!(
+            Money::parse_major("1_000", cur("KRW")).unwrap().minor,
+            1_000
+        );
+        for bad in [
+            "12,50",
+            "1,25,000",
+            "12,5000",
+            ",500",
+            "1,",
+            "1,,000",
+            "1,000_000",
+        ] {
+            let msg = refused(bad, "KRW");
+            assert!(msg.contains(bad), "{msg} says what was typed");
+            assert!(msg.contains("12,500"), "{msg} shows the form expected");
+        }
+    }
+
+    #[test]
+    fn a_decimal_comma_in_usd_is_refused_not_multiplied() {
+        // The reported case: "12,50" was charged as 1250.00.
+        let msg = refused("12,50", "USD");
+        assert!(msg.contains("\"12,50\""), "{msg}");
+        assert!(msg.contains("use a point for decimals: 12.50"), "{msg}");
+        assert!(refused("0,5", "USD").contains("0.5"));
+        assert_eq!(
+            Money::parse_major("1,250.00", cur("USD")).unwrap().minor,
+            125_000
+        );
+        assert_eq!(
+            Money::parse_major("1,250", cur("USD")).unwrap().minor,
+            125_000
+        );
+        assert_eq!(
+            Money::parse_major("-1,250.5", cur("USD")).unwrap().minor,
+            -125_050
+        );
+        for bad in [
+            "1,250,50",
+            "1250,00",
+            "1.250,00",
+            "1,250.0,0",
+            "12_50",
+            "1,2345",
+        ] {
+            refused(bad, "USD");
+        }
+    }
+
+    #[test]
+    fn a_comma_without_a_point_is_ambiguous_in_kwd() {
+        // 1,250 is 1.250 dinars to some and 1250 dinars to others: a factor of a thousand.
+        let msg = refused("1,250", "KWD");
+        assert!(msg.contains("1.250") && msg.contains("1,250.000"), "{msg}");
+        assert_eq!(
+            Money::parse_major("1,250.000", cur("KWD")).unwrap().minor,
+            1_250_000
+        );
+        assert_eq!(
+            Money::parse_major("1,250.5", cur("KWD")).unwrap().minor,
+            1_250_500
+        );
+        assert_eq!(
+            Money::parse_major("12.500", cur("KWD")).unwrap().minor,
+            12_500
+        );
+        assert!(refused("12,5", "KWD").contains("use a point for decimals: 12.5"));
+        refused("1,25.000", "KWD");
     }
 
     #[test]

@@ -27,16 +27,14 @@ impl TaxRate {
         inclusive: true,
     };
 
-    /// The tax part of a gross line amount, per the rule in the module comment.
-    pub fn tax_on(&self, gross_minor: i64) -> i64 {
+    /// The tax part of a gross line amount, per the rule in the module comment; `None` when
+    /// it does not fit in an `i64` (a huge rate), so it is refused instead of wrapping.
+    pub fn tax_on(&self, gross_minor: i64) -> Option<i64> {
+        // An i64 times a u32 always fits in an i128; only the result may not fit an i64.
         let bp = i128::from(self.basis_points);
-        let g = i128::from(gross_minor);
-        let (num, den) = if self.inclusive {
-            (g * bp, 10_000 + bp)
-        } else {
-            (g * bp, 10_000)
-        };
-        round_half_away(num, den) as i64
+        let num = i128::from(gross_minor).checked_mul(bp)?;
+        let den = if self.inclusive { 10_000 + bp } else { 10_000 };
+        i64::try_from(round_half_away(num, den)).ok()
     }
 }
 
@@ -84,7 +82,7 @@ impl OrderLine {
         let gross = self
             .unit_price_minor
             .checked_mul(i64::from(self.quantity))?;
-        let tax = self.tax.tax_on(gross);
+        let tax = self.tax.tax_on(gross)?;
         let total = if self.tax.inclusive {
             gross
         } else {
@@ -107,9 +105,16 @@ pub enum OrderError {
     /// A line with quantity 0, a negative price or an empty name.
     #[error("item {0:?} is not valid: it needs a name, a quantity of at least 1 and a price of 0 or more")]
     BadLine(String),
+    /// A line's price × quantity, its tax or its total does not fit the money range.
+    #[error("item {0:?} is too large to compute: check its price, quantity and tax rate")]
+    LineTooLarge(String),
     /// Totals overflow.
     #[error(transparent)]
     Money(#[from] MoneyError),
+    /// The total is below zero. Lines are never negative, so this is a defect upstream; it is
+    /// refused here rather than left for the ledger's constraint to catch.
+    #[error("the order total {0} is negative: an order cannot pay money out")]
+    NegativeTotal(Money),
     /// The total is zero: there is nothing to charge.
     #[error("the order total is zero: there is nothing to charge")]
     ZeroTotal,
@@ -137,14 +142,25 @@ pub fn order_totals(currency: Currency, lines: &[OrderLine]) -> Result<OrderTota
         }
         let t = l
             .totals()
-            .ok_or_else(|| MoneyError::Overflow(l.name.clone()))?;
+            .ok_or_else(|| OrderError::LineTooLarge(l.name.clone()))?;
         total = total.checked_add(Money::new(t.total_minor, currency))?;
         tax = tax.checked_add(Money::new(t.tax_minor, currency))?;
     }
+    refuse_negative(total, tax)?;
     if total.minor == 0 {
         return Err(OrderError::ZeroTotal);
     }
     Ok(OrderTotals { total, tax })
+}
+
+/// Refuses a negative total or tax. Valid lines cannot sum to one (prices, quantities and
+/// rates are never negative and every step is checked), so this is the last guard in core,
+/// before the ledger's own constraint.
+fn refuse_negative(total: Money, tax: Money) -> Result<(), OrderError> {
+    if total.minor < 0 || tax.minor < 0 {
+        return Err(OrderError::NegativeTotal(total));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -212,5 +228,38 @@ mod tests {
             Err(OrderError::ZeroTotal)
         );
         assert!(order_totals(krw, &[line(i64::MAX, 2, 0, true)]).is_err());
+    }
+
+    #[test]
+    fn a_huge_tax_rate_is_refused_instead_of_wrapping() {
+        // 10^16 × 4,294,967,295 bp / 10^4 ≈ 4.3 × 10^21: past i64. The old `as i64` wrapped it
+        // into a tax of about -3.1 × 10^18 and the order "totalled" a negative amount.
+        let huge = line(10_000_000_000_000_000, 1, u32::MAX, false);
+        assert_eq!(huge.totals(), None);
+        let err = order_totals(Currency::USD, &[huge]).unwrap_err();
+        assert_eq!(err, OrderError::LineTooLarge("item".into()));
+        assert!(err.to_string().contains("tax rate"), "{err}");
+        let inclusive = line(i64::MAX, 1, u32::MAX, true).totals().unwrap();
+        assert!(inclusive.tax_minor > 0 && inclusive.tax_minor < inclusive.gross_minor);
+        // The largest rate on a normal price still computes exactly.
+        let t = line(100, 1, u32::MAX, false).totals().unwrap();
+        assert_eq!(t.tax_minor, 42_949_673);
+    }
+
+    #[test]
+    fn a_negative_total_is_refused_in_core_with_a_reason() {
+        // The path the ledger's CHECK used to be the only guard against: 10^15 at 4 × 10^9 bp
+        // wrapped to a tax of -5.8 × 10^18.
+        let err = order_totals(
+            Currency::KRW,
+            &[line(1_000_000_000_000_000, 1, 4_000_000_000, false)],
+        )
+        .unwrap_err();
+        assert!(matches!(err, OrderError::LineTooLarge(_)), "{err:?}");
+        // And whatever else could ever produce one is refused by the last check.
+        let err =
+            refuse_negative(Money::new(-1, Currency::KRW), Money::zero(Currency::KRW)).unwrap_err();
+        assert!(err.to_string().contains("negative"), "{err}");
+        assert!(refuse_negative(Money::new(1, Currency::KRW), Money::zero(Currency::KRW)).is_ok());
     }
 }

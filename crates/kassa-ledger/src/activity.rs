@@ -3,6 +3,11 @@
 //! Z report counts — read through an index on `attempts.updated_at` instead of through every
 //! order of the last weeks.
 //!
+//! A day close reads its period by ledger sequence instead ([`settled_after`]): each move to
+//! a final state appends an `attempt_journal` row, whose `seq` only grows, whatever the wall
+//! clock says. A close records the last sequence it covered and the next period starts after
+//! it, so a clock set back can neither hide a sale nor count it twice.
+//!
 //! Times are stored as RFC 3339 text in the clock's offset when written, so text order is
 //! time order only within one offset. The index range is therefore widened by two days on
 //! both sides (more than any two UTC offsets differ), and the exact bounds are applied to the
@@ -61,22 +66,84 @@ pub(crate) fn settled_between(
         if !final_state || at > to || from.is_some_and(|f| at <= f) {
             continue;
         }
-        let payment = match (attempt.kind, attempt.state) {
-            (AttemptKind::Payment, AttemptState::Succeeded) => {
-                payments::by_request_id(conn, &attempt.request_id)?
-            }
-            _ => None,
-        };
-        let (tax, currency): (i64, String) = conn
-            .prepare_cached("SELECT tax_minor, currency FROM orders WHERE id = ?1")?
-            .query_row([&attempt.order_id], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?
-            .unwrap_or((0, attempt.amount.currency.code().to_string()));
-        out.push(Settled {
-            order_tax: codec::money(tax, &currency)?,
-            attempt,
-            payment,
-        });
+        out.push(settled(conn, attempt)?);
     }
     Ok(out)
+}
+
+/// A final attempt with its payment row and its order's tax.
+fn settled(conn: &Connection, attempt: Attempt) -> Result<Settled> {
+    let payment = match (attempt.kind, attempt.state) {
+        (AttemptKind::Payment, AttemptState::Succeeded) => {
+            payments::by_request_id(conn, &attempt.request_id)?
+        }
+        _ => None,
+    };
+    let (tax, currency): (i64, String) = conn
+        .prepare_cached("SELECT tax_minor, currency FROM orders WHERE id = ?1")?
+        .query_row([&attempt.order_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .unwrap_or((0, attempt.amount.currency.code().to_string()));
+    Ok(Settled {
+        order_tax: codec::money(tax, &currency)?,
+        attempt,
+        payment,
+    })
+}
+
+/// The journal rows that moved an attempt to a final state, as an SQL condition.
+const FINAL_MOVE: &str =
+    "to_state IN ('succeeded', 'failed', 'refused') AND from_state <> to_state";
+
+/// The last ledger sequence (`attempt_journal.seq`), 0 for an empty ledger.
+pub(crate) fn journal_head(conn: &Connection) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT coalesce(max(seq), 0) FROM attempt_journal")?
+        .query_row([], |r| r.get(0))?)
+}
+
+/// Attempts that reached a final state at a ledger sequence in `(after, through]`, in the
+/// order they got there. Reads only the journal rows since `after` (a range of its primary
+/// key), not the wall-clock times.
+pub(crate) fn settled_after(conn: &Connection, after: i64, through: i64) -> Result<Vec<Settled>> {
+    let sql = format!(
+        "SELECT request_id FROM attempt_journal WHERE seq > ?1 AND seq <= ?2 AND {FINAL_MOVE} \
+         ORDER BY seq"
+    );
+    let ids: Vec<String> = conn
+        .prepare_cached(&sql)?
+        .query_map([after, through], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(a) = attempts::get(conn, &id)? {
+            out.push(settled(conn, a)?);
+        }
+    }
+    Ok(out)
+}
+
+/// The last ledger sequence of a move to a final state at or before `t` by its recorded
+/// time: where a close recorded before closes carried a sequence ended. Walks the journal
+/// back from its head and stops two days of recorded time before `t` (more than any two UTC
+/// offsets differ), so it reads about one period, not the whole journal.
+pub(crate) fn journal_seq_at(conn: &Connection, t: DateTime<FixedOffset>) -> Result<i64> {
+    let sql = format!("SELECT seq, at FROM attempt_journal WHERE {FINAL_MOVE} ORDER BY seq DESC");
+    let mut stmt = conn.prepare(&sql)?;
+    let mut rows = stmt.query([])?;
+    let stop = t - Duration::days(2);
+    let mut last = 0;
+    while let Some(r) = rows.next()? {
+        let (seq, at): (i64, String) = (r.get(0)?, r.get(1)?);
+        let Ok(at) = DateTime::parse_from_rfc3339(&at) else {
+            continue;
+        };
+        if at <= t {
+            last = last.max(seq);
+        }
+        if at < stop {
+            break;
+        }
+    }
+    Ok(last)
 }

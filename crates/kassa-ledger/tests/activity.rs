@@ -120,3 +120,72 @@ fn the_lower_bound_is_exclusive_and_the_upper_inclusive() {
         .unwrap()
         .is_empty());
 }
+
+#[test]
+fn a_period_by_sequence_holds_what_ended_after_it_whatever_the_clocks_said() {
+    let (first, c, path, _dir) = file();
+    paid_order(&first, &c, "O1", "P1", 1_000);
+    let through = first.period_view(|v| v.head()).unwrap();
+    // A close recorded only with its time ends at the last final move at or before it.
+    let p1_at = t(&first.attempt("P1").unwrap().unwrap().updated_at);
+    assert_eq!(
+        first.period_view(|v| v.sequence_at(p1_at)).unwrap(),
+        through
+    );
+    assert_eq!(
+        first
+            .period_view(|v| v.sequence_at(p1_at - chrono::Duration::seconds(1)))
+            .unwrap(),
+        0
+    );
+    // A till whose clock is a day behind settles a sale after that point.
+    let (behind, c) = till_at(&path, "2026-11-20T10:00:00.000+09:00");
+    paid_order(&behind, &c, "O2", "P2", 2_000);
+    order(&behind, "O3", 3_000);
+    begin_pay(&behind, "P3", "O3", 3_000);
+    let (ids, head) = first
+        .period_view(|v| {
+            let head = v.head()?;
+            let ids: Vec<String> = v
+                .settled_after(through, head)?
+                .into_iter()
+                .map(|s| s.attempt.request_id)
+                .collect();
+            Ok((ids, head))
+        })
+        .unwrap();
+    assert_eq!(
+        ids,
+        ["P2"],
+        "the open P3 is not settled; P1 was before the period"
+    );
+    assert!(first
+        .period_view(|v| v.settled_after(head, head))
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn a_refused_close_writes_nothing() {
+    let (ledger, _c) = memory();
+    let before = ledger.audit_log().unwrap().len();
+    let out: Result<(), &str> = ledger
+        .close_period(|_v| Err::<(kassa_ledger::PeriodClose, ()), _>("unresolved"))
+        .unwrap();
+    assert_eq!(out, Err("unresolved"));
+    assert_eq!(ledger.setting("day_close").unwrap(), None);
+    assert_eq!(ledger.audit_log().unwrap().len(), before);
+    let close = kassa_ledger::PeriodClose {
+        key: "day_close".into(),
+        record: serde_json::json!({"number": 1, "through_seq": 0}),
+        actor: "mina".into(),
+        action: "day_closed".into(),
+        detail: serde_json::json!({"number": 1}),
+    };
+    ledger
+        .close_period(|_v| Ok::<_, ()>((close, ())))
+        .unwrap()
+        .unwrap();
+    assert_eq!(ledger.setting("day_close").unwrap().unwrap()["number"], 1);
+    assert_eq!(ledger.audit_log().unwrap().len(), before + 1);
+}
