@@ -71,6 +71,14 @@ const ROWS: &[Row] = &[
         )
     },
     iot(fault_row!(
+        "connection reset after the charge, then every query fails (resCode FAIL, SYSTEMERROR)",
+        |r| {
+            sim(r).push(Behaviour::ResetAfterCharge);
+            sim(r).fail_queries(u64::MAX);
+        },
+        Outcome::needs_manager(true, "connection-lost"),
+    )),
+    iot(fault_row!(
         "garbage body (an HTML error page)",
         |r| sim(r).push(Behaviour::GarbageBody),
         Outcome::approved_after("malformed"),

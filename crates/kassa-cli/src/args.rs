@@ -304,8 +304,9 @@ pub struct IotPayArgs {
     /// File holding the merchant key (kept out of the ledger).
     #[arg(long)]
     pub key_file: PathBuf,
-    /// Cashier login on the PAX terminal.
-    #[arg(long)]
+    /// The merchant's IOT Pay login name, sent as `jobNo` (one per merchant account, not a
+    /// cashier's name).
+    #[arg(long, value_name = "LOGIN")]
     pub job_no: String,
     /// PAX device id.
     #[arg(long, default_value = "")]

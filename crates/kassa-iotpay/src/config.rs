@@ -20,7 +20,8 @@ pub struct IotPayConfig {
     pub base_url: String,
     /// Merchant id assigned by IOT Pay (`mchId`).
     pub mch_id: String,
-    /// The IOT Pay login the orders are made under (`jobNo`).
+    /// The merchant's IOT Pay login name, sent as `jobNo` (docs/protocols.md §4.1): one per
+    /// merchant account, not the cashier's name (which IOT Pay does not know).
     pub job_no: String,
     /// Device info sent as `device` (which PAX terminal); may be empty.
     #[serde(default)]
@@ -42,8 +43,14 @@ impl IotPayConfig {
     }
 }
 
-/// IOT Pay's defaults: the pay call waits well beyond the PAX terminal's own timeout, and
-/// recovery queries every 2 s for 90 s (docs/protocols.md §4.1, §4.3).
+/// IOT Pay's defaults (docs/protocols.md §4.1, §4.3): the pay call waits well beyond the PAX
+/// terminal's own timeout (150 s), and recovery queries `query_order` every 2 s for 90 s —
+/// above the vendor's minute.
+///
+/// The recovery window counts from the moment the create_order call *ended* (answered, broke
+/// off or was given up after `pay`), not from when it was sent: the cloud may hold the call
+/// for the whole `pay` time while the customer is still at the terminal, so a window counted
+/// from the send could be spent before the first query is asked.
 pub fn default_timing() -> Timing {
     Timing {
         diagnose: Duration::from_secs(10),
@@ -249,6 +256,14 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("unknown field `key`"), "{err}");
+    }
+
+    #[test]
+    fn default_timing_polls_every_two_seconds_for_at_least_a_minute() {
+        let t = default_timing();
+        assert_eq!(t.poll_interval, Duration::from_secs(2));
+        assert!(t.recovery_window >= MIN_RECOVERY_WINDOW, "{t:?}");
+        assert!(t.pay >= Duration::from_secs(120), "{t:?}");
     }
 
     #[test]

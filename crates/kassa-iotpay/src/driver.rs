@@ -9,13 +9,26 @@
 //! answer with a bad signature settles the attempt only when it matches the attempt (order,
 //! amount, currency) and claims the same outcome as the previous answer seen about that order;
 //! otherwise the inquiry is `Untrustworthy` and recovery asks again.
+//!
+//! "Not found" (docs/protocols.md §4.3): a `query_order` `resCode` FAIL says the call failed,
+//! not that the order does not exist. Only a signed answer whose words say so
+//! ([`crate::wire::ORDER_NOT_EXIST_CODES`]) is [`PaymentStatus::NotFound`] — which recovery
+//! may end as a retryable decline. Any other FAIL is `InquiryError::Untrustworthy`: recovery
+//! keeps the attempt unknown, asks again, and hands it to a manager when the window is spent
+//! (`Pending` would keep it unknown too, but would claim the order is still running, which
+//! the answer does not say).
+//!
+//! The sent moment: `events.sent()` runs right before the create_order request is handed to
+//! the connection, and nothing that implies "sent" is emitted before it. Only a connection
+//! that was never made is a [`RequestError`] after it; everything later is `Unknown`.
 
-use crate::client::{form_body, post, read_answer, Answer, PostError};
+use crate::client::{form_body, post, read_answer, PostError};
 use crate::config::{read_key, validate, ConfigError, IotPayConfig};
-use crate::mapping::{check_order, said, verdict, Claim, Said, Verdict};
+use crate::mapping::{check_order, message, said, verdict, Claim, Said, Verdict};
+use crate::sign::SignCheck;
 use crate::wire::{
     CreateOrderParams, QueryOrderParams, CHANNEL_CC_PAX, CREATE_ORDER_PATH, MCH_ORDER_NO_MAX,
-    NOTIFY_URL_CC_PAX, QUERY_ORDER_PATH,
+    NOTIFY_URL_CC_PAX, QUERY_ORDER_PATH, SUCCESS,
 };
 use async_trait::async_trait;
 use kassa_core::{
@@ -113,17 +126,19 @@ impl IotPay {
             extra: serde_json::json!({ "pos_flag": "yes" }).to_string(),
             job_no: self.cfg.job_no.clone(),
             remarks: Some(req.order_id.as_str().to_string()),
+            tip: Some("0".to_string()),
         }
     }
 
     /// Judges a create_order answer.
     fn judge_create(&self, text: &str, order_no: &str, req: &PayRequest) -> PayOutcome {
         let unknown = |reason| PayOutcome::Unknown { reason };
-        let Answer { response, sign } = match read_answer(text, &self.key) {
+        let answer = match read_answer(text, &self.key) {
             Ok(a) => a,
             Err(why) => return unknown(UnknownReason::Malformed(why)),
         };
-        let said = said(&response);
+        let sign = &answer.sign;
+        let said = said(&answer);
         if !sign.is_valid() {
             tracing::warn!(
                 mch_order_no = order_no,
@@ -146,9 +161,9 @@ impl IotPay {
                 ),
                 retryable: true,
             }),
-            Ok(Said::BusinessFail(msg)) => PayOutcome::Declined(Decline {
+            Ok(Said::BusinessFail { message, .. }) => PayOutcome::Declined(Decline {
                 code: "resCode FAIL".into(),
-                message: format!("IOT Pay did not accept the payment: {msg}"),
+                message: format!("IOT Pay did not accept the payment: {message}"),
                 retryable: false,
             }),
             Ok(Said::Order(o)) => {
@@ -173,8 +188,9 @@ impl IotPay {
     /// Judges a query_order answer.
     fn judge_query(&self, text: &str, q: &PaymentQuery) -> Result<PaymentStatus, InquiryError> {
         let order_no = q.request_id.as_str();
-        let Answer { response, sign } = read_answer(text, &self.key)
+        let answer = read_answer(text, &self.key)
             .map_err(|w| InquiryError::Untrustworthy(UnknownReason::Malformed(w)))?;
+        let sign = &answer.sign;
         let bad_sign = || {
             InquiryError::Untrustworthy(UnknownReason::BadSignature(sign.describe().to_string()))
         };
@@ -185,15 +201,27 @@ impl IotPay {
                 "IOT Pay query_order answer's signature check failed"
             );
         }
-        match said(&response).map_err(InquiryError::Untrustworthy)? {
+        match said(&answer).map_err(InquiryError::Untrustworthy)? {
             Said::Refused(msg) => Err(InquiryError::Unreachable(format!(
                 "IOT Pay refused the query: {msg}"
             ))),
-            Said::BusinessFail(msg) if sign.is_valid() => {
-                tracing::info!(mch_order_no = order_no, message = %msg, "IOT Pay has no such order");
+            Said::BusinessFail {
+                message,
+                no_such_order: true,
+            } if sign.is_valid() => {
+                tracing::info!(mch_order_no = order_no, %message, "IOT Pay has no such order");
                 Ok(PaymentStatus::NotFound)
             }
-            Said::BusinessFail(_) => Err(bad_sign()),
+            Said::BusinessFail {
+                no_such_order: true,
+                ..
+            } => Err(bad_sign()),
+            Said::BusinessFail { message, .. } => {
+                tracing::warn!(mch_order_no = order_no, %message, "IOT Pay could not answer the query; the order stays unknown");
+                Err(InquiryError::Untrustworthy(UnknownReason::NotFinal(format!(
+                    "IOT Pay could not answer the query ({message}); it did not say the order does not exist"
+                ))))
+            }
             Said::Order(o) => {
                 check_order(o, order_no, q.amount).map_err(InquiryError::Untrustworthy)?;
                 let v = verdict(o, q.amount);
@@ -242,6 +270,7 @@ fn post_failure(e: PostError, what: &str, timeout: Duration) -> String {
         ),
         PostError::Lost(why) => format!("the {what} to IOT Pay failed ({why})"),
         PostError::Status(code) => format!("IOT Pay answered the {what} with HTTP {code}"),
+        PostError::TooLong => format!("IOT Pay's answer to the {what} was too long to read"),
     }
 }
 
@@ -269,19 +298,33 @@ impl Terminal for IotPay {
             .query_body(DIAGNOSE_ORDER_NO)
             .map_err(RequestError::Config)?;
         let t = self.cfg.timing.diagnose;
-        let text = post(&self.http, &self.url(QUERY_ORDER_PATH), body, t)
+        let text = post(&self.http, &self.url(QUERY_ORDER_PATH), body, t, || {})
             .await
             .map_err(|e| RequestError::Unreachable(post_failure(e, "check", t)))?;
         let mut checks = BTreeMap::from([("cloud_reachable".to_string(), true)]);
+        // The cloud checks the request's signature before anything else and answers a wrong
+        // one with `retCode` FAIL ("signature fail", seed 004); `retCode` SUCCESS — whatever
+        // `resCode` says about the made-up order — proves it accepted this merchant id and
+        // key. Whether the cloud signs business failures is not documented, so the answer's
+        // own signature is reported, not required.
         let (ready, detail) = match read_answer(&text, &self.key) {
             Err(why) => (
                 false,
                 format!("IOT Pay answered something Kassa cannot read ({why}). Check the base URL"),
             ),
-            Ok(a) if a.sign.is_valid() => (true, String::new()),
             Ok(a) => {
-                let msg = a.response.ret_msg.unwrap_or_default();
-                (false, format!("IOT Pay did not accept this merchant id and key ({}; {msg}). Check the merchant id and the key file", a.sign.describe()))
+                if a.sign != SignCheck::Missing {
+                    checks.insert("answer_signature_valid".to_string(), a.sign.is_valid());
+                }
+                if a.response.ret_code == SUCCESS {
+                    if a.sign == SignCheck::Mismatch {
+                        tracing::warn!("IOT Pay accepted the check, but its answer's signature does not match the merchant key");
+                    }
+                    (true, String::new())
+                } else {
+                    let msg = message(&a.response);
+                    (false, format!("IOT Pay did not accept this merchant id and key ({msg}). Check the merchant id and the key file"))
+                }
             }
         };
         checks.insert("merchant_key_accepted".to_string(), ready);
@@ -317,17 +360,21 @@ impl Terminal for IotPay {
             )));
         }
         let body = form_body(&self.create_params(req), &self.key).map_err(RequestError::Config)?;
-        events.emit(TerminalEvent {
-            request_id: order_no.to_string(),
-            phase: Phase::OnTerminal,
-            countdown: Countdown::None,
-            can_cancel: false,
-            vendor_code: CHANNEL_CC_PAX.to_string(),
-        });
         let started = self.clock.now();
-        tracing::info!(mch_order_no = order_no, amount = req.amount.minor, currency = %req.amount.currency, "IOT Pay create_order sent; the customer pays on the PAX terminal");
         let t = self.cfg.timing.pay;
-        let result = post(&self.http, &self.url(CREATE_ORDER_PATH), body, t).await;
+        // "Sent" first, then the event that says the payment is on the terminal.
+        let sending = || {
+            events.sent();
+            events.emit(TerminalEvent {
+                request_id: order_no.to_string(),
+                phase: Phase::OnTerminal,
+                countdown: Countdown::None,
+                can_cancel: false,
+                vendor_code: CHANNEL_CC_PAX.to_string(),
+            });
+            tracing::info!(mch_order_no = order_no, amount = req.amount.minor, currency = %req.amount.currency, "IOT Pay create_order sent; the customer pays on the PAX terminal");
+        };
+        let result = post(&self.http, &self.url(CREATE_ORDER_PATH), body, t, sending).await;
         let waited_ms = (self.clock.now() - started).num_milliseconds();
         match result {
             Ok(text) => Ok(self.judge_create(&text, order_no, req)),
@@ -361,6 +408,19 @@ impl Terminal for IotPay {
                     reason: UnknownReason::Malformed(format!("HTTP {code} instead of an answer")),
                 })
             }
+            Err(PostError::TooLong) => {
+                tracing::warn!(
+                    mch_order_no = order_no,
+                    "IOT Pay's create_order answer was too long to read; recovery will query the order"
+                );
+                Ok(PayOutcome::Unknown {
+                    reason: UnknownReason::Malformed(post_failure(
+                        PostError::TooLong,
+                        "payment",
+                        t,
+                    )),
+                })
+            }
         }
     }
 
@@ -369,7 +429,7 @@ impl Terminal for IotPay {
             .query_body(q.request_id.as_str())
             .map_err(InquiryError::Unreachable)?;
         let t = self.cfg.timing.inquiry;
-        let text = post(&self.http, &self.url(QUERY_ORDER_PATH), body, t)
+        let text = post(&self.http, &self.url(QUERY_ORDER_PATH), body, t, || {})
             .await
             .map_err(|e| InquiryError::Unreachable(post_failure(e, "query", t)))?;
         self.judge_query(&text, q)

@@ -1,9 +1,10 @@
 //! IOT Pay answers → Kassa's outcomes (docs/protocols.md §4.3): `retCode` and `resCode` first, then
-//! the order's identity, amount and currency against the attempt, then `payOrder.status`
-//! through one exhaustive match.
+//! the order's identity, amount and currency against the attempt, then its `status` through
+//! one exhaustive match. The order may come nested (`payOrder`) or flat; both read the same.
 
+use crate::client::Answer;
 use crate::receipt::{card_receipt_from_extra, receipt_text};
-use crate::wire::{OrderResponse, PayOrder, PayOrderStatus, SUCCESS};
+use crate::wire::{says_order_does_not_exist, OrderResponse, PayOrder, PayOrderStatus, SUCCESS};
 use kassa_core::{Approval, Decline, Money, UnknownReason};
 
 /// What an answer says before its order is looked at.
@@ -12,30 +13,51 @@ pub(crate) enum Said<'a> {
     /// `retCode` is not SUCCESS: the cloud refused the call before the bank saw it.
     Refused(String),
     /// `resCode` is not SUCCESS: the call was understood but the business step failed.
-    BusinessFail(String),
+    BusinessFail {
+        /// The cloud's words (`errCode`, `errCodeDes`, `retMsg`).
+        message: String,
+        /// Whether those words say the order does not exist
+        /// ([`crate::wire::ORDER_NOT_EXIST_CODES`]); nothing else may count as "not found".
+        no_such_order: bool,
+    },
     /// Both SUCCESS, with the order.
     Order(&'a PayOrder),
 }
 
-/// Reads the two result codes; both SUCCESS without a `payOrder` is malformed.
-pub(crate) fn said(resp: &OrderResponse) -> Result<Said<'_>, UnknownReason> {
-    let msg = || {
-        resp.ret_msg
-            .clone()
-            .filter(|m| !m.trim().is_empty())
-            .unwrap_or_else(|| "no message".into())
-    };
+/// The cloud's words about a failure: `errCode`, `errCodeDes` and `retMsg`, those present.
+pub(crate) fn message(resp: &OrderResponse) -> String {
+    let words: Vec<&str> = [&resp.err_code, &resp.err_code_des, &resp.ret_msg]
+        .into_iter()
+        .flatten()
+        .map(|t| t.trim())
+        .filter(|t| !t.is_empty())
+        .collect();
+    if words.is_empty() {
+        "no message".to_string()
+    } else {
+        words.join(": ")
+    }
+}
+
+/// Reads the two result codes; both SUCCESS without an order (nested or flat) is malformed.
+pub(crate) fn said(answer: &Answer) -> Result<Said<'_>, UnknownReason> {
+    let resp = &answer.response;
+    let message = message(resp);
     if resp.ret_code != SUCCESS {
-        return Ok(Said::Refused(msg()));
+        return Ok(Said::Refused(message));
     }
     if resp.res_code.as_deref() != Some(SUCCESS) {
-        return Ok(Said::BusinessFail(msg()));
+        return Ok(Said::BusinessFail {
+            message,
+            no_such_order: says_order_does_not_exist(resp),
+        });
     }
-    match &resp.pay_order {
-        Some(o) => Ok(Said::Order(o)),
-        None => Err(UnknownReason::Malformed(
-            "SUCCESS without a payOrder".into(),
+    match &answer.order {
+        Ok(Some(o)) => Ok(Said::Order(o)),
+        Ok(None) => Err(UnknownReason::Malformed(
+            "SUCCESS without an order (no payOrder and no status)".into(),
         )),
+        Err(why) => Err(UnknownReason::Malformed(why.clone())),
     }
 }
 
@@ -118,9 +140,21 @@ pub(crate) fn verdict(order: &PayOrder, amount: Money) -> Verdict {
     }
 }
 
+/// The payment's reference: the cloud's `payOrderId`, which flat `query_order` answers lack;
+/// then the channel's reference; then the merchant's own order id, which names the order in
+/// IOT Pay's portal as well.
+fn payment_id(order: &PayOrder) -> String {
+    [&order.pay_order_id, &order.channel_order_no]
+        .into_iter()
+        .flatten()
+        .find(|s| !s.trim().is_empty())
+        .unwrap_or(&order.mch_order_no)
+        .clone()
+}
+
 fn approval(order: &PayOrder, amount: Money) -> Approval {
     Approval {
-        terminal_payment_id: order.pay_order_id.clone(),
+        terminal_payment_id: payment_id(order),
         amount,
         paid_at: order.pay_succ_time.clone().filter(|t| !t.trim().is_empty()),
         receipt: card_receipt_from_extra(order.extra.as_deref()),

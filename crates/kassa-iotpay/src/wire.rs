@@ -21,6 +21,48 @@ pub const FAIL: &str = "FAIL";
 /// Longest `mchOrderNo` the cloud accepts.
 pub const MCH_ORDER_NO_MAX: usize = 30;
 
+/// `errCode` values that say the order asked about does not exist.
+///
+/// IOT Pay documents `errCode`/`errCodeDes` on `query_order` (sample: `SYSTEMERROR`, "system
+/// error") but not the code of a missing order; this list and [`ORDER_NOT_EXIST_TEXTS`] are
+/// the only answers read as "no such order" (docs/protocols.md §4.3). Every other `resCode`
+/// FAIL leaves the attempt unknown: a busy or failing cloud must never look like an order
+/// that was never made, or recovery would end the attempt as failed and the sale be charged
+/// twice. The simulator answers a missing order with the first of each list.
+pub const ORDER_NOT_EXIST_CODES: &[&str] = &["ORDERNOTEXIST", "ORDER_NOT_EXIST"];
+
+/// `errCodeDes` / `retMsg` texts (compared without case, surrounding space or a final `.`)
+/// that say the order does not exist; see [`ORDER_NOT_EXIST_CODES`].
+pub const ORDER_NOT_EXIST_TEXTS: &[&str] = &[
+    "order not exist",
+    "order does not exist",
+    "order not found",
+    "pay order not exist",
+];
+
+/// Whether a `resCode` FAIL answer says, in so many words, that the order does not exist:
+/// a recognised `errCode`, or no `errCode` (or an empty one) and a recognised text. An
+/// `errCode` of anything else (e.g. `SYSTEMERROR`) wins over any text.
+pub fn says_order_does_not_exist(resp: &OrderResponse) -> bool {
+    let norm = |t: &str| t.trim().trim_end_matches('.').trim().to_ascii_lowercase();
+    let code = resp.err_code.as_deref().map(str::trim).unwrap_or_default();
+    if !code.is_empty() {
+        return ORDER_NOT_EXIST_CODES
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case(code));
+    }
+    [&resp.err_code_des, &resp.ret_msg]
+        .into_iter()
+        .flatten()
+        .any(|t| ORDER_NOT_EXIST_TEXTS.contains(&norm(t).as_str()))
+}
+
+/// Writes minor units as decimal text: every parameter goes out as a string
+/// (docs/protocols.md §4.2), so clients that drop "falsy" values sign the same text.
+pub fn decimal_text<S: serde::Serializer>(minor: &i64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&minor.to_string())
+}
+
 /// Reads minor units sent either as a JSON integer or as a decimal string (the seed's request
 /// sample sends `"amount": "1"`, its response `"amount": 1`).
 pub fn minor_units<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
@@ -52,8 +94,8 @@ pub struct CreateOrderParams {
     pub channel_id: String,
     /// Three-letter currency code.
     pub currency: String,
-    /// Amount in minor units.
-    #[serde(deserialize_with = "minor_units")]
+    /// Amount in minor units, the whole sum to charge (sent as decimal text).
+    #[serde(deserialize_with = "minor_units", serialize_with = "decimal_text")]
     pub amount: i64,
     /// The client's IP address.
     pub client_ip: String,
@@ -68,11 +110,16 @@ pub struct CreateOrderParams {
     pub body: String,
     /// Free text the vendor requires to be non-empty.
     pub extra: String,
-    /// The IOT Pay login of the cashier.
+    /// The merchant's IOT Pay login name (docs/protocols.md §4.1), not a cashier's.
     pub job_no: String,
     /// Optional remarks (≤ 200).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remarks: Option<String>,
+    /// Tip in minor units as decimal text. Kassa sends `"0"`, as the seed's sample does: the
+    /// tip is already inside `amount`, and IOT Pay does not say whether its `tip` is added on
+    /// top, so the driver never splits it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tip: Option<String>,
 }
 
 /// `query_order` parameters (without `sign`).
@@ -100,13 +147,28 @@ pub struct OrderResponse {
     /// Extra error detail (often empty).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ret_detail: Option<String>,
+    /// Business error code of a `resCode` FAIL (`SYSTEMERROR`; see [`ORDER_NOT_EXIST_CODES`]).
+    #[serde(
+        default,
+        deserialize_with = "lenient_text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub err_code: Option<String>,
+    /// Its description.
+    #[serde(
+        default,
+        deserialize_with = "lenient_text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub err_code_des: Option<String>,
     /// The cloud's order id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pay_order_id: Option<String>,
     /// The merchant's order id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mch_order_no: Option<String>,
-    /// Everything about the order.
+    /// Everything about the order, in `create_order` answers (`query_order` answers carry the
+    /// order's fields at the top level instead: [`FlatOrderResponse`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pay_order: Option<PayOrder>,
     /// The response signature.
@@ -114,12 +176,18 @@ pub struct OrderResponse {
     pub sign: Option<String>,
 }
 
-/// `payOrder`: the order as the cloud holds it.
+/// The order as the cloud holds it: `payOrder` of a `create_order` answer, or the top level
+/// of a flat `query_order` answer (which has no `payOrderId`; fields it lacks stay `None`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PayOrder {
-    /// The cloud's order id (`CP…`).
-    pub pay_order_id: String,
+    /// The cloud's order id (`CP…`); absent from flat `query_order` answers.
+    #[serde(
+        default,
+        deserialize_with = "lenient_text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub pay_order_id: Option<String>,
     /// Merchant id.
     pub mch_id: String,
     /// The merchant's order id.
@@ -154,13 +222,20 @@ pub struct PayOrder {
         skip_serializing_if = "Option::is_none"
     )]
     pub device_id: Option<String>,
-    /// When it was paid (often empty).
+    /// When it was paid (often empty; epoch milliseconds, as text or a number).
     #[serde(
         default,
         deserialize_with = "lenient_text",
         skip_serializing_if = "Option::is_none"
     )]
     pub pay_succ_time: Option<String>,
+    /// The payment channel's own reference (often empty for `CC_PAX`).
+    #[serde(
+        default,
+        deserialize_with = "lenient_text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub channel_order_no: Option<String>,
     /// Remarks as sent.
     #[serde(
         default,
@@ -174,6 +249,56 @@ pub struct PayOrder {
     /// Last update, epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub update_date: Option<i64>,
+}
+
+/// A `query_order` answer in the flat shape IOT Pay's order-query page documents: the order's
+/// fields next to `retCode`/`resCode` (docs/protocols.md §4.3). The simulator writes it; the
+/// driver reads both shapes on both calls.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FlatOrderResponse {
+    /// Communication result.
+    pub ret_code: String,
+    /// Error text (empty on success).
+    pub ret_msg: String,
+    /// Business result.
+    pub res_code: String,
+    /// Business error code (empty on success).
+    pub err_code: String,
+    /// Its description (empty on success).
+    pub err_code_des: String,
+    /// Merchant id.
+    pub mch_id: String,
+    /// The merchant's order id.
+    pub mch_order_no: String,
+    /// Channel, `CC_PAX`.
+    pub channel_id: String,
+    /// Three-letter currency code.
+    pub currency: String,
+    /// Amount in minor units.
+    #[serde(deserialize_with = "minor_units")]
+    pub amount: i64,
+    /// The client's IP address as sent.
+    pub client_ip: String,
+    /// Device info as sent.
+    pub device: String,
+    /// Product title.
+    pub subject: String,
+    /// Product description.
+    pub body: String,
+    /// Merchant's free field.
+    pub param1: String,
+    /// Merchant's free field.
+    pub param2: String,
+    /// Card data as a JSON string (see [`CardExtra`]).
+    pub extra: String,
+    /// When it was paid, epoch milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pay_succ_time: Option<i64>,
+    /// The channel's reference.
+    pub channel_order_no: String,
+    /// Order status code; see [`PayOrderStatus`].
+    pub status: i64,
 }
 
 /// `payOrder.status` as the vendor defines it (docs/protocols.md §4.3).

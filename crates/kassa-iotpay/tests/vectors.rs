@@ -1,11 +1,13 @@
-//! The four `iotpay_sign` vectors, reproduced byte for byte by the signing code and by the
-//! driver on the wire (a raw HTTP peer sends the response vector exactly as written).
+//! The five `iotpay_sign` vectors, reproduced byte for byte by the signing code and by the
+//! driver on the wire (a raw HTTP peer sends the response vectors exactly as written): three
+//! requests, a create_order answer with the order nested in `payOrder`, and a flat
+//! query_order answer.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should panic
 
 mod common;
 
-use common::{query, rig_with, RawPeer, Reply};
-use kassa_core::{InquiryError, PaymentStatus, Secret, Terminal, UnknownReason};
+use common::{pay_request, query, rig_with, RawPeer, Reply};
+use kassa_core::{InquiryError, PayOutcome, PaymentStatus, Secret, Terminal, UnknownReason};
 use kassa_iotpay::sign::{sign, string_to_sign, verify, SignCheck};
 use kassa_iotpay::OrderedJson;
 use serde_json::Value;
@@ -19,7 +21,7 @@ fn cases() -> Vec<Value> {
     let cases = v["iotpay_sign"].as_array().unwrap().clone();
     assert_eq!(
         cases.len(),
-        4,
+        5,
         "the vector file changed: review these tests"
     );
     cases
@@ -34,8 +36,8 @@ fn text<'a>(case: &'a Value, field: &str) -> &'a str {
 /// The copy in this crate must equal the project's vector file where that file is present.
 #[test]
 fn local_copy_equals_the_shared_vectors() {
-    let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/vectors/vectors.json");
+    let shared =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors/vectors.json");
     let Ok(text) = std::fs::read_to_string(&shared) else {
         eprintln!(
             "{} not present; the local copy stands alone",
@@ -179,6 +181,90 @@ async fn a_pretty_printed_answer_verifies_and_a_tampered_one_does_not() {
     let peer = RawPeer::start(Reply::Http(200, tampered)).await;
     let r = rig_with(&peer.base_url(), "TESTKEY", kassa_iotpay::default_timing());
     let bad = r.driver.inquire_payment(&query("1632338577033", 1)).await;
+    assert!(
+        matches!(
+            bad,
+            Err(InquiryError::Untrustworthy(UnknownReason::BadSignature(_)))
+        ),
+        "{bad:?}"
+    );
+    peer.stop();
+}
+
+/// The flat query_order vector: status and the order's fields at the top level, `paySuccTime`
+/// a number, empty `retMsg`/`errCode`/`errCodeDes` dropped from what is signed.
+#[test]
+fn flat_response_vector_reproduces_string_to_sign_and_sign() {
+    let case = &cases()[4];
+    assert!(text(case, "name").contains("flat"), "{}", case["name"]);
+    let key = Secret::new(text(case, "key").to_string());
+    let body = OrderedJson::parse(text(case, "response_body")).unwrap();
+    let fields = body.as_object().unwrap();
+    assert_eq!(
+        string_to_sign(fields, &key).expose(),
+        text(case, "string_to_sign")
+    );
+    assert_eq!(sign(fields, &key), text(case, "sign"));
+    assert_eq!(verify(fields, &key), SignCheck::Valid);
+}
+
+/// Either shape on either call: the flat vector as a query answer and as a create_order
+/// answer, the nested one as a query answer (above) — each read and trusted.
+#[tokio::test]
+async fn driver_reads_the_flat_vector_on_both_calls() {
+    let case = &cases()[4];
+    let peer = RawPeer::start(Reply::Http(200, text(case, "response_body").to_string())).await;
+    let r = rig_with(&peer.base_url(), "TESTKEY", kassa_iotpay::default_timing());
+
+    let status = r
+        .driver
+        .inquire_payment(&query("1632338577033", 2865))
+        .await
+        .unwrap();
+    let PaymentStatus::Succeeded(a) = status else {
+        panic!("expected paid, got {status:?}")
+    };
+    assert_eq!(a.amount.minor, 2865);
+    // No payOrderId and an empty channelOrderNo: the order's own number names it.
+    assert_eq!(a.terminal_payment_id, "1632338577033");
+    assert_eq!(a.paid_at.as_deref(), Some("1632338599000"));
+    assert_eq!(a.receipt.masked_pan.as_deref(), Some("XXXXXXXXXXXX1166"));
+
+    let out = r
+        .driver
+        .pay(
+            &pay_request("1632338577033", 2865),
+            &kassa_core::VecSink::default(),
+        )
+        .await
+        .unwrap();
+    let PayOutcome::Approved(a) = out else {
+        panic!("expected approval, got {out:?}")
+    };
+    assert_eq!(a.amount.minor, 2865);
+
+    // Another amount than the one asked: a mismatch, never paid.
+    let other = r
+        .driver
+        .inquire_payment(&query("1632338577033", 2866))
+        .await;
+    assert!(
+        matches!(
+            other,
+            Err(InquiryError::Untrustworthy(UnknownReason::Mismatch(_)))
+        ),
+        "{other:?}"
+    );
+    peer.stop();
+
+    // Tampered status in the flat shape: the signature catches it.
+    let tampered = text(case, "response_body").replacen(r#""status":2"#, r#""status":9"#, 1);
+    let peer = RawPeer::start(Reply::Http(200, tampered)).await;
+    let r = rig_with(&peer.base_url(), "TESTKEY", kassa_iotpay::default_timing());
+    let bad = r
+        .driver
+        .inquire_payment(&query("1632338577033", 2865))
+        .await;
     assert!(
         matches!(
             bad,

@@ -21,10 +21,13 @@ fn http(addr: &str, method: &str, path: &str, content_type: &str, body: &str) ->
     out
 }
 
-#[test]
-fn prints_its_address_first_and_serves_there() {
-    let key_path =
-        std::env::temp_dir().join(format!("kassa-sim-iotpay-cli-{}.key", std::process::id()));
+/// Starts `kassa-sim iotpay` with `extra` arguments; returns the child, its address and the
+/// key file to remove.
+fn spawn(tag: &str, extra: &[&str]) -> (std::process::Child, String, std::path::PathBuf) {
+    let key_path = std::env::temp_dir().join(format!(
+        "kassa-sim-iotpay-cli-{tag}-{}.key",
+        std::process::id()
+    ));
     std::fs::write(&key_path, "CLI-TEST-KEY\n").unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_kassa-sim"))
         .args([
@@ -36,7 +39,8 @@ fn prints_its_address_first_and_serves_there() {
             "--key-file",
         ])
         .arg(&key_path)
-        .args(["--behaviour", "decline", "--terminal-wait-ms", "0"])
+        .args(["--terminal-wait-ms", "0"])
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -50,15 +54,45 @@ fn prints_its_address_first_and_serves_there() {
         .strip_prefix("listening on ")
         .unwrap_or_else(|| panic!("first line: {first:?}"))
         .to_string();
+    (child, addr, key_path)
+}
+
+/// A query for order X signed with the wrong key, as a form body.
+const BADLY_SIGNED_QUERY: &str = "params=%7B%22mchId%22%3A%2210000576%22%2C%22mchOrderNo%22%3A%22X%22%2C%22sign%22%3A%22BAD%22%7D";
+
+#[test]
+fn failures_go_unsigned_when_asked() {
+    let (mut child, addr, key_path) = spawn("unsigned", &["--unsigned-failures"]);
+    let form = "application/x-www-form-urlencoded";
+    let refused = http(&addr, "POST", "/v1/query_order", form, BADLY_SIGNED_QUERY);
+    assert!(refused.contains("signature fail"), "{refused}");
+    assert!(!refused.contains("\"sign\""), "{refused}");
+    let faults = http(
+        &addr,
+        "POST",
+        "/_sim/query-faults",
+        "application/json",
+        r#"{"count":2}"#,
+    );
+    assert!(faults.contains("\"failing_queries\":2"), "{faults}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    std::fs::remove_file(&key_path).unwrap();
+}
+
+#[test]
+fn prints_its_address_first_and_serves_there() {
+    let (mut child, addr, key_path) = spawn("signed", &["--behaviour", "decline"]);
 
     let form = "application/x-www-form-urlencoded";
     // A badly signed query is refused by the cloud.
-    let refused = http(&addr, "POST", "/v1/query_order", form, "params=%7B%22mchId%22%3A%2210000576%22%2C%22mchOrderNo%22%3A%22X%22%2C%22sign%22%3A%22BAD%22%7D");
+    let refused = http(&addr, "POST", "/v1/query_order", form, BADLY_SIGNED_QUERY);
     assert!(refused.starts_with("HTTP/1.1 200"), "{refused}");
     assert!(
         refused.contains("\"retCode\":\"FAIL\"") && refused.contains("signature fail"),
         "{refused}"
     );
+    assert!(refused.contains("\"sign\""), "signed by default: {refused}");
     // The control endpoint answers on the same address: one scripted behaviour is queued.
     let queued = http(
         &addr,

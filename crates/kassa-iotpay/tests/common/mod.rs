@@ -3,10 +3,10 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use kassa_core::{
-    Currency, InquiryError, ManualClock, Money, PayRequest, PaymentQuery, PaymentStatus, RequestId,
-    Terminal, Timing,
+    Currency, EventSink, InquiryError, ManualClock, Money, PayRequest, PaymentQuery, PaymentStatus,
+    RequestId, Secret, Terminal, TerminalEvent, Timing,
 };
-use kassa_iotpay::{default_timing, IotPay, IotPayConfig};
+use kassa_iotpay::{default_timing, IotPay, IotPayConfig, OrderedJson};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -125,6 +125,8 @@ pub enum Reply {
     Http(u16, String),
     /// Read the request, then close without a word.
     Hangup,
+    /// Answer `302 Found` pointing at this URL.
+    Redirect(String),
 }
 
 /// A minimal HTTP/1.1 peer on loopback that answers every request the same way and keeps
@@ -156,6 +158,13 @@ impl RawPeer {
                         let _ = sock.shutdown().await;
                     }
                     Reply::Hangup => drop(sock),
+                    Reply::Redirect(to) => {
+                        let head = format!(
+                            "HTTP/1.1 302 Found\r\nLocation: {to}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                        );
+                        let _ = sock.write_all(head.as_bytes()).await;
+                        let _ = sock.shutdown().await;
+                    }
                 }
             }
         });
@@ -204,5 +213,47 @@ pub fn short_pay_timing() -> Timing {
     Timing {
         pay: Duration::from_millis(400),
         ..default_timing()
+    }
+}
+
+/// `fields` as the cloud would send them, signed with `key`.
+pub fn signed_body(fields: serde_json::Value, key: &str) -> String {
+    let OrderedJson::Object(mut pairs) = OrderedJson::from_serialize(&fields).unwrap() else {
+        panic!("not an object: {fields}")
+    };
+    kassa_iotpay::sign::attach_sign(&mut pairs, &Secret::new(key.to_string()));
+    OrderedJson::Object(pairs).to_compact()
+}
+
+/// The JSON parameters of a form body `params=<percent-encoded JSON>`.
+pub fn sent_params(body: &str) -> serde_json::Value {
+    let json = percent_encoding::percent_decode_str(body.strip_prefix("params=").unwrap())
+        .decode_utf8()
+        .unwrap()
+        .to_string();
+    serde_json::from_str(&json).unwrap()
+}
+
+/// A sink that records, in order, the `sent()` call ("sent") and each event's phase.
+#[derive(Debug, Default)]
+pub struct Recorder(Mutex<Vec<String>>);
+
+impl Recorder {
+    pub fn seen(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+impl EventSink for Recorder {
+    fn emit(&self, event: TerminalEvent) {
+        let phase = serde_json::to_value(&event.phase).unwrap()["phase"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        self.0.lock().unwrap().push(phase);
+    }
+
+    fn sent(&self) {
+        self.0.lock().unwrap().push("sent".into());
     }
 }

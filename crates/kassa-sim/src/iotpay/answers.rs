@@ -5,8 +5,12 @@
 use super::store::{Behaviour, SimOrder};
 use kassa_core::Secret;
 use kassa_iotpay::sign::{attach_sign, SIGN_FIELD};
-use kassa_iotpay::wire::{OrderResponse, PayOrder, CHANNEL_CC_PAX, FAIL, SUCCESS};
+use kassa_iotpay::wire::{
+    FlatOrderResponse, OrderResponse, PayOrder, CHANNEL_CC_PAX, FAIL, ORDER_NOT_EXIST_CODES,
+    ORDER_NOT_EXIST_TEXTS, SUCCESS,
+};
 use kassa_iotpay::OrderedJson;
+use serde::Serialize;
 
 /// The card data of an approved payment; `n` varies the numbers per order.
 pub fn approved_extra(n: u64) -> String {
@@ -77,10 +81,10 @@ pub const DECLINED_TEXT: &str = "Transaction Not Completed 05";
 /// The `receiptDisp` of an order the system cancelled.
 pub const CANCELLED_TEXT: &str = "Transaction Cancelled By System";
 
-/// The answer about one order, as the cloud would send it.
+/// The `create_order` answer about one order: the order nested in `payOrder`.
 pub fn order_answer(o: &SimOrder, mch_id: &str) -> OrderResponse {
     let pay_order = PayOrder {
-        pay_order_id: o.pay_order_id.clone(),
+        pay_order_id: Some(o.pay_order_id.clone()),
         mch_id: mch_id.to_string(),
         mch_order_no: o.mch_order_no.clone(),
         channel_id: CHANNEL_CC_PAX.to_string(),
@@ -96,6 +100,7 @@ pub fn order_answer(o: &SimOrder, mch_id: &str) -> OrderResponse {
             String::new()
         }),
         remarks: Some(o.remarks.clone().unwrap_or_default()),
+        channel_order_no: Some(String::new()),
         create_date: Some(o.created_ms),
         update_date: Some(o.updated_ms),
     };
@@ -104,10 +109,60 @@ pub fn order_answer(o: &SimOrder, mch_id: &str) -> OrderResponse {
         res_code: Some(SUCCESS.to_string()),
         ret_msg: None,
         ret_detail: Some(String::new()),
+        err_code: None,
+        err_code_des: None,
         pay_order_id: Some(o.pay_order_id.clone()),
         mch_order_no: Some(o.mch_order_no.clone()),
         pay_order: Some(pay_order),
         sign: None,
+    }
+}
+
+/// The `query_order` answer about one order: flat, the order's fields at the top level and
+/// no `payOrderId`, as IOT Pay's order-query page documents it (docs/protocols.md §4.3).
+pub fn flat_answer(o: &SimOrder, mch_id: &str) -> FlatOrderResponse {
+    FlatOrderResponse {
+        ret_code: SUCCESS.to_string(),
+        ret_msg: String::new(),
+        res_code: SUCCESS.to_string(),
+        err_code: String::new(),
+        err_code_des: String::new(),
+        mch_id: mch_id.to_string(),
+        mch_order_no: o.mch_order_no.clone(),
+        channel_id: CHANNEL_CC_PAX.to_string(),
+        currency: o.currency.clone(),
+        amount: o.charged_amount,
+        client_ip: o.client_ip.clone(),
+        device: o.device.clone().unwrap_or_default(),
+        subject: o.subject.clone(),
+        body: o.body.clone(),
+        param1: String::new(),
+        param2: String::new(),
+        extra: o.extra.clone().unwrap_or_default(),
+        pay_succ_time: o.is_paid().then_some(o.updated_ms),
+        channel_order_no: String::new(),
+        status: o.status,
+    }
+}
+
+/// The `query_order` answer about an order the cloud does not have: `resCode` FAIL with the
+/// words the driver reads as "no such order".
+pub fn no_such_order() -> OrderResponse {
+    OrderResponse {
+        err_code: ORDER_NOT_EXIST_CODES.first().map(|c| c.to_string()),
+        err_code_des: ORDER_NOT_EXIST_TEXTS.first().map(|t| t.to_string()),
+        ..business_fail("")
+    }
+}
+
+/// A `query_order` answer of a cloud that failed to look the order up: `resCode` FAIL,
+/// `errCode` `SYSTEMERROR` (the sample of IOT Pay's order-query page). It says nothing about
+/// whether the order exists.
+pub fn system_error() -> OrderResponse {
+    OrderResponse {
+        err_code: Some("SYSTEMERROR".into()),
+        err_code_des: Some("system busy, please try again later".into()),
+        ..business_fail("")
     }
 }
 
@@ -125,8 +180,10 @@ fn failure(ret: &str, res: Option<&str>, msg: &str) -> OrderResponse {
     OrderResponse {
         ret_code: ret.to_string(),
         res_code: res.map(str::to_string),
-        ret_msg: Some(msg.to_string()),
+        ret_msg: Some(msg.to_string()).filter(|m| !m.is_empty()),
         ret_detail: Some(String::new()),
+        err_code: None,
+        err_code_des: None,
         pay_order_id: None,
         mch_order_no: None,
         pay_order: None,
@@ -141,7 +198,7 @@ pub fn corrupts_sign(o: &SimOrder) -> bool {
 
 /// The answer's JSON text, signed with `key` (or with a wrong signature when `corrupt`), or
 /// unsigned when `key` is `None`.
-pub fn signed_text(resp: &OrderResponse, key: Option<&Secret<String>>, corrupt: bool) -> String {
+pub fn signed_text<T: Serialize>(resp: &T, key: Option<&Secret<String>>, corrupt: bool) -> String {
     let Ok(OrderedJson::Object(mut pairs)) = OrderedJson::from_serialize(resp) else {
         return String::from("{}");
     };

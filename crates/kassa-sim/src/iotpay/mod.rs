@@ -5,8 +5,10 @@
 //! different amount.
 //!
 //! In-process use: [`IotPaySim::start`], [`IotPaySim::push`] a [`Behaviour`] per coming order,
-//! [`IotPaySim::orders`] to see what was paid. From another process: `kassa-sim iotpay`, then
-//! `POST /_sim/behaviours` (`{"kind":"decline"}` or a list) and `GET /_sim/orders`.
+//! [`IotPaySim::orders`] to see what was paid, [`IotPaySim::fail_queries`] for a cloud too busy
+//! to answer queries. From another process: `kassa-sim iotpay`, then `POST /_sim/behaviours`
+//! (`{"kind":"decline"}` or a list), `POST /_sim/query-faults` (`{"count":3}`) and
+//! `GET /_sim/orders`.
 
 mod answers;
 mod server;
@@ -39,6 +41,9 @@ pub struct Args {
     /// How long the simulated customer takes on the terminal, in milliseconds.
     #[arg(long, default_value_t = 1500)]
     pub terminal_wait_ms: u64,
+    /// Send failure answers (`retCode` or `resCode` FAIL) without a `sign`.
+    #[arg(long)]
+    pub unsigned_failures: bool,
 }
 
 /// Runs the simulator until interrupted. Prints `listening on ADDR` first on stdout.
@@ -59,6 +64,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let mut cfg = SimConfig::new(&args.mch_id, key);
     cfg.listen = listen;
     cfg.terminal_wait = Duration::from_millis(args.terminal_wait_ms);
+    cfg.sign_failures = !args.unsigned_failures;
     let sim = IotPaySim::start(cfg).await?;
     for b in args.behaviours {
         sim.push(b);

@@ -1,10 +1,16 @@
 //! The simulated IOT Pay cloud: `POST /v1/create_order` and `POST /v1/query_order` over real
 //! HTTP on loopback, checking the form and the signature the way the cloud does, plus a
-//! control endpoint (`/_sim/behaviours`, `/_sim/orders`) for scripting from other processes.
+//! control endpoint (`/_sim/behaviours`, `/_sim/query-faults`, `/_sim/orders`) for scripting
+//! from other processes.
+//!
+//! `create_order` answers nest the order in `payOrder`; `query_order` answers are flat, as IOT
+//! Pay's order-query page shows (docs/protocols.md §4.3). Stricter than the cloud is known to
+//! be, the simulator refuses parameters that are not JSON strings (§4.2: send every value as
+//! a string).
 
 use super::answers::{
-    approved_extra, business_fail, corrupts_sign, order_answer, refused, signed_text, unpaid_extra,
-    CANCELLED_TEXT, DECLINED_TEXT,
+    approved_extra, business_fail, corrupts_sign, flat_answer, no_such_order, order_answer,
+    refused, signed_text, system_error, unpaid_extra, CANCELLED_TEXT, DECLINED_TEXT,
 };
 use super::store::{Behaviour, SimOrder, Store, DEFAULT_HOLD};
 use axum::extract::rejection::FormRejection;
@@ -17,7 +23,7 @@ use kassa_core::Secret;
 use kassa_iotpay::sign::{verify, SignCheck};
 use kassa_iotpay::wire::{
     CreateOrderParams, OrderResponse, QueryOrderParams, CHANNEL_CC_PAX, FORM_FIELD,
-    MCH_ORDER_NO_MAX, NOTIFY_URL_CC_PAX,
+    MCH_ORDER_NO_MAX, NOTIFY_URL_CC_PAX, SUCCESS,
 };
 use kassa_iotpay::OrderedJson;
 use std::collections::HashMap;
@@ -39,6 +45,9 @@ pub struct SimConfig {
     pub key: Secret<String>,
     /// How long the simulated customer takes on the PAX terminal (zero in tests).
     pub terminal_wait: Duration,
+    /// Whether failure answers (`retCode` or `resCode` FAIL) carry a `sign`. IOT Pay does not
+    /// say that it signs them; `false` plays a cloud that does not.
+    pub sign_failures: bool,
 }
 
 impl SimConfig {
@@ -49,6 +58,7 @@ impl SimConfig {
             mch_id: mch_id.to_string(),
             key: Secret::new(key.to_string()),
             terminal_wait: Duration::ZERO,
+            sign_failures: true,
         }
     }
 }
@@ -60,6 +70,8 @@ struct Shared {
     last_create: std::sync::Mutex<Option<String>>,
     /// Every call is answered HTTP 503 (the cloud is down for maintenance).
     unavailable: std::sync::atomic::AtomicBool,
+    /// How many coming `query_order` calls fail with `SYSTEMERROR`.
+    failing_queries: AtomicU64,
     seq: AtomicU64,
     shutdown: watch::Receiver<bool>,
 }
@@ -95,6 +107,7 @@ impl IotPaySim {
             store: Store::default(),
             last_create: std::sync::Mutex::new(None),
             unavailable: std::sync::atomic::AtomicBool::new(false),
+            failing_queries: AtomicU64::new(0),
             seq: AtomicU64::new(0),
             shutdown: rx.clone(),
         });
@@ -102,6 +115,7 @@ impl IotPaySim {
             .route("/v1/create_order", post(create_order))
             .route("/v1/query_order", post(query_order))
             .route("/_sim/behaviours", post(push_behaviours))
+            .route("/_sim/query-faults", post(set_query_faults))
             .route("/_sim/orders", get(list_orders))
             .with_state(shared.clone());
         let mut stop = rx;
@@ -149,6 +163,12 @@ impl IotPaySim {
     /// terminal's diagnosis then reports it not ready.
     pub fn set_unavailable(&self, down: bool) {
         self.shared.unavailable.store(down, Ordering::SeqCst);
+    }
+
+    /// Makes the next `count` `query_order` calls (any order) fail with a signed `resCode`
+    /// FAIL, `errCode` `SYSTEMERROR`: a cloud too busy to look the order up.
+    pub fn fail_queries(&self, count: u64) {
+        self.shared.failing_queries.store(count, Ordering::SeqCst);
     }
 
     /// How many orders are paid (status 2 or 3).
@@ -199,8 +219,18 @@ fn json_text(text: String) -> Response {
 }
 
 impl Shared {
+    /// An answer, signed unless it is a failure and failures go unsigned.
     fn answer(&self, resp: &OrderResponse, corrupt: bool) -> Response {
-        json_text(signed_text(resp, Some(&self.cfg.key), corrupt))
+        let failed = resp.ret_code != SUCCESS || resp.res_code.as_deref() != Some(SUCCESS);
+        let key = (!failed || self.cfg.sign_failures).then_some(&self.cfg.key);
+        json_text(signed_text(resp, key, corrupt))
+    }
+
+    /// Takes one scripted query failure, if any is left.
+    fn take_query_fault(&self) -> bool {
+        self.failing_queries
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
     }
 
     /// A signed `retCode` FAIL answer, boxed for `Err`.
@@ -232,10 +262,19 @@ impl Shared {
             let unsigned = signed_text(&refused("merchant does not exist"), None, false);
             return Err(Box::new(json_text(unsigned)));
         }
-        match verify(tree.as_object().unwrap_or_default(), &self.cfg.key) {
-            SignCheck::Valid => Ok(params.clone()),
-            SignCheck::Missing | SignCheck::Mismatch => Err(self.reject("signature fail")),
+        let fields = tree.as_object().unwrap_or_default();
+        if let SignCheck::Missing | SignCheck::Mismatch = verify(fields, &self.cfg.key) {
+            return Err(self.reject("signature fail"));
         }
+        if let Some((name, _)) = fields
+            .iter()
+            .find(|(_, v)| !matches!(v, OrderedJson::String(_)))
+        {
+            return Err(self.reject(&format!(
+                "invalid parameters: {name} must be sent as a string"
+            )));
+        }
+        Ok(params.clone())
     }
 
     /// Waits `d` unless the server is shutting down; false when it is.
@@ -326,6 +365,10 @@ async fn create_order(
         status: 1,
         behaviour: behaviour.clone(),
         job_no: p.job_no.clone(),
+        client_ip: p.client_ip.clone(),
+        subject: p.subject.clone(),
+        body: p.body.clone(),
+        tip: p.tip.clone(),
         device: p.device.clone(),
         remarks: p.remarks.clone(),
         extra: None,
@@ -426,9 +469,16 @@ async fn query_order(
             o.updated_ms = now_ms();
         }
     });
+    if s.take_query_fault() {
+        return s.answer(&system_error(), false);
+    }
     match s.store.get(&p.mch_order_no) {
-        Some(o) => s.answer(&order_answer(&o, &s.cfg.mch_id), corrupts_sign(&o)),
-        None => s.answer(&business_fail("order not found"), false),
+        Some(o) => json_text(signed_text(
+            &flat_answer(&o, &s.cfg.mch_id),
+            Some(&s.cfg.key),
+            corrupts_sign(&o),
+        )),
+        None => s.answer(&no_such_order(), false),
     }
 }
 
@@ -449,6 +499,17 @@ async fn push_behaviours(State(s): State<Arc<Shared>>, Json(b): Json<OneOrMany>)
         s.store.push(b);
     }
     Json(serde_json::json!({ "queued": s.store.queued() })).into_response()
+}
+
+/// `{"count": N}`: the next N `query_order` calls fail (see [`IotPaySim::fail_queries`]).
+#[derive(serde::Deserialize)]
+struct QueryFaults {
+    count: u64,
+}
+
+async fn set_query_faults(State(s): State<Arc<Shared>>, Json(q): Json<QueryFaults>) -> Response {
+    s.failing_queries.store(q.count, Ordering::SeqCst);
+    Json(serde_json::json!({ "failing_queries": q.count })).into_response()
 }
 
 async fn list_orders(State(s): State<Arc<Shared>>) -> Response {

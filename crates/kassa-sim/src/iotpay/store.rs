@@ -121,6 +121,14 @@ pub struct SimOrder {
     pub behaviour: Behaviour,
     /// `jobNo` as sent.
     pub job_no: String,
+    /// `clientIp` as sent.
+    pub client_ip: String,
+    /// `subject` as sent.
+    pub subject: String,
+    /// `body` as sent.
+    pub body: String,
+    /// `tip` as sent.
+    pub tip: Option<String>,
     /// `device` as sent.
     pub device: Option<String>,
     /// `remarks` as sent.
