@@ -39,6 +39,7 @@ fn cfg() -> KiccConfig {
         merchant_id: "M100".into(),
         acquirer_terminal_id: "0788888".into(),
         registration_no: "0216001234".into(),
+        pairing_key_file: "kicc-bridge.key".into(),
         payment_expiry_secs: 30,
         timing: KiccConfig::default_timing(),
     }

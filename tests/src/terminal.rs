@@ -35,15 +35,17 @@ impl AddTerminal {
             ])
     }
 
-    /// The KICC emulator's bridge at 127.0.0.1:`port` as terminal `counter`, with the store's
-    /// merchant id, terminal id and registration number the emulator answers with. The vendor's
-    /// pay and refund timeouts (the device is told them); 30 s rather than 5 s for the ping,
-    /// init and GetLastTransaction answers, so a loaded machine never cuts one off.
-    pub fn kicc(port: u16) -> AddTerminal {
+    /// The KICC emulator's bridge at 127.0.0.1:`port` as terminal `counter`, paired with the
+    /// key in `pairing_key` (the emulator's key file), with the store's merchant id, terminal
+    /// id and registration number the emulator answers with. The vendor's pay and refund
+    /// timeouts (the device is told them); 30 s rather than 5 s for the ping, init and
+    /// GetLastTransaction answers, so a loaded machine never cuts one off.
+    pub fn kicc(port: u16, pairing_key: &Path) -> AddTerminal {
         AddTerminal::kind("kicc").with(&[
             ("--name", "counter"),
             ("--host", "127.0.0.1"),
             ("--port", &port.to_string()),
+            ("--pairing-key", &pairing_key.display().to_string()),
             ("--merchant-id", "M-KASSA-01"),
             ("--acquirer-terminal-id", "0788888"),
             ("--registration-no", "0216001234"),

@@ -120,6 +120,36 @@ const ROWS: &[Row] = &[
         // The bridge's own timeout code: executed, answer lost.
         Outcome::approved_after("timeout"),
     ),
+    fault_row!(
+        "forged success from a peer without the pairing key (nothing charged)",
+        |r| sim(r).push_scenario(Scenario::ForgeSuccess),
+        Outcome::failed(Some("bad-signature"), &["declined", "ORDER_IS_CANCELED"]),
+    ),
+    fault_row!(
+        "success without a MAC (a bare JSON line; nothing charged)",
+        |r| sim(r).push_scenario(Scenario::UnsignedSuccess),
+        Outcome::failed(Some("bad-signature"), &["declined", "ORDER_IS_CANCELED"]),
+    ),
+    fault_row!(
+        "bad signature (the success MACed under the pairing key, not the session key)",
+        |r| sim(r).push_scenario(Scenario::WrongMac),
+        Outcome::approved_after("bad-signature"),
+    ),
+    fault_row!(
+        "tampered body (the success's amount changed after its MAC)",
+        |r| sim(r).push_scenario(Scenario::TamperedBody),
+        Outcome::approved_after("bad-signature"),
+    ),
+    fault_row!(
+        "skipped sequence number on the success",
+        |r| sim(r).push_scenario(Scenario::SkipSeq),
+        Outcome::approved_after("bad-signature"),
+    ),
+    fault_row!(
+        "replayed line (the previous line re-sent instead of the success)",
+        |r| sim(r).push_scenario(Scenario::ReplayLine),
+        Outcome::approved_after("bad-signature"),
+    ),
     Row {
         timing: &[("--diagnose-timeout", "500ms")],
         ..fault_row!(
@@ -130,21 +160,11 @@ const ROWS: &[Row] = &[
     },
 ];
 
-const NOT_APPLICABLE: &[NotApplicable] = &[
-    NotApplicable {
-        fault: "bad signature",
-        why: "the bridge protocol is not signed (JSON lines over TCP)",
-    },
-    NotApplicable {
-        fault: "tampered body",
-        why: "nothing to verify a line against; what a changed answer could say is covered by \
-              the wrong amount, wrong currency and replay rows",
-    },
-    NotApplicable {
-        fault: "Request-Time far in the past",
-        why: "the bridge protocol carries no timestamps; a stale answer is a replay (row above)",
-    },
-];
+const NOT_APPLICABLE: &[NotApplicable] = &[NotApplicable {
+    fault: "Request-Time far in the past",
+    why: "the bridge protocol carries no timestamps; a stale line is a replay, refused by its \
+          sequence number and by the per-connection session key (rows above)",
+}];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kicc_fault_matrix() {

@@ -29,7 +29,7 @@ async fn rig(extra: &[(&str, &str)]) -> (KiccSim, Ctl) {
         .expect("start the KICC emulator");
     let c = Ctl::new();
     let r = c
-        .add_terminal(&AddTerminal::kicc(sim.addr().port()).with(extra))
+        .add_terminal(&AddTerminal::kicc(sim.addr().port(), sim.pairing_key_file()).with(extra))
         .await;
     assert_eq!(r.result()["kind"], "kicc");
     assert_eq!(r.result()["capabilities"]["refunds"], "full-only");

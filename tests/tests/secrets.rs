@@ -316,7 +316,8 @@ async fn a_full_day_at_trace_level_leaks_no_key_pin_card_number_or_expiry_date()
     let r = ctl(&c, &n950.args()).await;
     ok(&r, "add the N950");
     runs.push(("terminal add antom-lan".into(), r));
-    let r = ctl(&c, &AddTerminal::kicc(counter.addr().port()).args()).await;
+    let kicc = AddTerminal::kicc(counter.addr().port(), counter.pairing_key_file());
+    let r = ctl(&c, &kicc.args()).await;
     ok(&r, "add the KICC device");
     runs.push(("terminal add kicc".into(), r));
     let pax = AddTerminal::iotpay(&cloud.base_url(), "10000576", &merchant_key);

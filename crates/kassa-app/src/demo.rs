@@ -330,7 +330,15 @@ mod running {
             let n950 = AntomSim::start(cfg)
                 .await
                 .map_err(|e| config_err("N950 simulator", e))?;
-            let kicc = KiccSim::start(timing)
+            // The demo bridge is paired afresh on every start: its key file is rewritten.
+            let kicc_key = keys.join("kicc_pairing.key");
+            let pairing = kassa_kicc::PairingKey::generate();
+            crate::keyfiles::write_private_key_file(
+                &kicc_key,
+                format!("{}\n", pairing.to_base32().expose()).as_bytes(),
+            )
+            .map_err(|e| config_err("key file", e))?;
+            let kicc = KiccSim::bind("127.0.0.1:0", timing, Scenario::Happy, &kicc_key)
                 .await
                 .map_err(|e| config_err("KICC simulator", e))?;
 
@@ -371,6 +379,7 @@ mod running {
                 merchant_id: "DEMO".into(),
                 acquirer_terminal_id: "DEMO0001".into(),
                 registration_no: "0000000000".into(),
+                pairing_key_file: kicc_key,
                 payment_expiry_secs: kassa_kicc::DEFAULT_PAYMENT_EXPIRY_SECS,
                 timing: kassa_kicc::KiccConfig::default_timing(),
             };

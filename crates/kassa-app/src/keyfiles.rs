@@ -1,5 +1,6 @@
-//! Key files on disk: the POS private key of an N950 and the merchant key of IOT Pay live in
-//! files the terminal settings point to (never in the ledger). A key file Kassa writes is
+//! Key files on disk: the POS private key of an N950, the merchant key of IOT Pay and the
+//! pairing key of a KICC bridge live in files the terminal settings point to (never in the
+//! ledger). A key file Kassa writes is
 //! created readable by its owner only (0600 on Unix); a key file that others on the machine
 //! can read is reported with a warning when its terminal's driver is built — naming the file
 //! and the fix, never its contents. On systems without Unix permissions (Windows), files

@@ -20,7 +20,7 @@ pub const IOTPAY: &str = "iotpay";
 
 /// Builds the driver a stored terminal row describes. Fails with a message naming the
 /// terminal when its settings are unreadable or its key files are missing; warns (without
-/// reading it out) when a private or merchant key file can be read by other users.
+/// reading it out) when a private, merchant or pairing key file can be read by other users.
 pub fn build_terminal(
     row: &TerminalRow,
     clock: Arc<dyn Clock>,
@@ -51,6 +51,7 @@ pub fn build_terminal(
         KICC => {
             let cfg: kassa_kicc::KiccConfig =
                 serde_json::from_value(row.config.clone()).map_err(|e| bad(e.to_string()))?;
+            keyfiles::warn_if_readable_by_others(&row.name, "pairing key", &cfg.pairing_key_file);
             let t = kassa_kicc::Kicc::new(cfg, clock).map_err(|e| bad(e.to_string()))?;
             Ok(Arc::new(t))
         }

@@ -317,12 +317,16 @@ async fn adding_a_real_terminal_ends_demo_mode() {
     assert!(f.svc.should_start_demo().unwrap());
     let manager = sign_in(&f.svc, "Kim Minji", "1234");
     let cashier = sign_in(&f.svc, "Park Jun", "0000");
+    let pairing_key = f._dir.path().join("counter-kicc.key");
+    let key = kassa_kicc::PairingKey::generate().to_base32();
+    crate::keyfiles::write_private_key_file(&pairing_key, key.expose().as_bytes()).unwrap();
     let real = TerminalInput {
         name: "Counter KICC".into(),
         kind: crate::registry::KICC.into(),
         config: serde_json::json!({
             "host": "192.0.2.10", "port": 7800, "merchant_id": "M1",
-            "acquirer_terminal_id": "T1", "registration_no": "1234567890"
+            "acquirer_terminal_id": "T1", "registration_no": "1234567890",
+            "pairing_key_file": pairing_key
         }),
         make_default: true,
     };

@@ -278,6 +278,10 @@ pub struct KiccArgs {
     /// Business registration number.
     #[arg(long)]
     pub registration_no: String,
+    /// File holding the pairing key the bridge app shows (base32; the key stays in this file,
+    /// out of the ledger: keep it readable by the Kassa user only).
+    #[arg(long = "pairing-key")]
+    pub pairing_key: PathBuf,
     /// Seconds the customer has to present a card.
     #[arg(long, default_value_t = 30)]
     pub payment_expiry: u32,

@@ -357,6 +357,7 @@ fn terminal_config(
                 merchant_id: k.merchant_id,
                 acquirer_terminal_id: k.acquirer_terminal_id,
                 registration_no: k.registration_no,
+                pairing_key_file: absolute(k.pairing_key),
                 payment_expiry_secs: k.payment_expiry,
                 timing: timing(kassa_kicc::KiccConfig::default_timing(), &k.timing),
             };

@@ -1,8 +1,14 @@
-//! JSON-lines framing of the bridge: one UTF-8 JSON object per `\n`-terminated line, at most
-//! [`MAX_LINE`] bytes. Used by the driver and by the device emulator alike.
+//! Line framing of the bridge: one `\n`-terminated line per frame, at most [`MAX_LINE`]
+//! bytes, each line `SEQ SP MAC SP JSON` (see `crate::auth`) around one UTF-8 JSON object.
+//! Used by the driver and by the device emulator alike.
 
+use crate::auth::{AuthError, Opener, Sealer};
 use crate::wire::{Frame, MAX_LINE};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
+
+/// The most `SEQ SP MAC SP` adds to a frame's JSON (20 digits, a space, 44 base64 characters,
+/// a space).
+pub const SEAL_OVERHEAD: usize = 20 + 1 + 44 + 1;
 
 /// Why a line could not be read as a frame.
 #[derive(Debug, thiserror::Error)]
@@ -19,6 +25,10 @@ pub enum LineError {
     /// The line is not JSON of a frame (a frame with an unknown `type` is not an error).
     #[error("a line is not a bridge frame: {0}")]
     Malformed(String),
+    /// The line's MAC is missing or wrong, or it is not the next line: it is dropped and the
+    /// link must be closed.
+    #[error("a line failed authentication: {0}")]
+    Unauthenticated(#[from] AuthError),
 }
 
 /// Reads one line of at most `max` bytes (newline excluded) into `buf`, which is cleared
@@ -57,32 +67,63 @@ pub async fn read_line_limited<R: AsyncBufRead + Unpin>(
     }
 }
 
-/// Reads the next frame. Unknown `type`s come back as [`Frame::Other`].
+/// Reads a frame from its JSON. Unknown `type`s come back as [`Frame::Other`].
+pub fn parse_frame(json: &[u8]) -> Result<Frame, LineError> {
+    serde_json::from_slice(json).map_err(|e| LineError::Malformed(e.to_string()))
+}
+
+/// Reads the next line as bare JSON, without authentication: only for checking the JSON
+/// layer on its own (the link always uses [`read_sealed`]).
 pub async fn read_frame<R: AsyncBufRead + Unpin>(
     reader: &mut R,
     buf: &mut Vec<u8>,
 ) -> Result<Frame, LineError> {
     read_line_limited(reader, buf, MAX_LINE).await?;
-    serde_json::from_slice(buf).map_err(|e| LineError::Malformed(e.to_string()))
+    parse_frame(buf)
 }
 
-/// Encodes a frame as one line, refusing one the peer would reject as too long.
-pub fn encode_frame(frame: &Frame) -> Result<Vec<u8>, LineError> {
-    let mut line = serde_json::to_vec(frame).map_err(|e| LineError::Malformed(e.to_string()))?;
-    if line.len() > MAX_LINE {
+/// Reads the next line, checks it with `opener` and reads its frame. An `Unauthenticated`
+/// error means the link must be closed.
+pub async fn read_sealed<R: AsyncBufRead + Unpin>(
+    reader: &mut R,
+    buf: &mut Vec<u8>,
+    opener: &mut Opener,
+) -> Result<Frame, LineError> {
+    read_line_limited(reader, buf, MAX_LINE).await?;
+    let json = opener.open(buf)?;
+    parse_frame(json)
+}
+
+/// A frame's JSON as it will be sealed, refusing one whose line the peer would reject as
+/// too long.
+pub fn frame_json(frame: &Frame) -> Result<Vec<u8>, LineError> {
+    let json = serde_json::to_vec(frame).map_err(|e| LineError::Malformed(e.to_string()))?;
+    if json.len() + SEAL_OVERHEAD > MAX_LINE {
         return Err(LineError::TooLong);
     }
+    Ok(json)
+}
+
+/// A frame's bare JSON line (with its line feed), unauthenticated: see [`read_frame`].
+pub fn encode_frame(frame: &Frame) -> Result<Vec<u8>, LineError> {
+    let mut line = frame_json(frame)?;
     line.push(b'\n');
     Ok(line)
 }
 
-/// Writes one frame and flushes it.
-pub async fn write_frame<W: AsyncWrite + Unpin>(
+/// Seals `json` as `sealer`'s next line, with its line feed.
+pub fn seal_line(sealer: &mut Sealer, json: &[u8]) -> Vec<u8> {
+    let mut line = sealer.seal(json);
+    line.push(b'\n');
+    line
+}
+
+/// Writes one whole line and flushes it.
+pub async fn write_line<W: AsyncWrite + Unpin>(
     writer: &mut W,
-    frame: &Frame,
+    line: &[u8],
 ) -> Result<(), LineError> {
-    let line = encode_frame(frame)?;
-    writer.write_all(&line).await?;
+    writer.write_all(line).await?;
     writer.flush().await?;
     Ok(())
 }
@@ -149,13 +190,47 @@ mod tests {
     }
 
     #[test]
-    fn encoding_refuses_oversized_frames() {
-        let f = Frame::Success {
+    fn encoding_refuses_frames_whose_sealed_line_is_too_long() {
+        let sized = |n: usize| Frame::Success {
             id: "x".into(),
-            response_data: serde_json::json!("y".repeat(MAX_LINE)),
+            response_data: serde_json::json!("y".repeat(n)),
         };
-        assert!(matches!(encode_frame(&f), Err(LineError::TooLong)));
+        let wrapper = frame_json(&sized(0)).unwrap().len();
+        let fits = sized(MAX_LINE - SEAL_OVERHEAD - wrapper);
+        assert!(matches!(
+            frame_json(&sized(MAX_LINE - SEAL_OVERHEAD - wrapper + 1)),
+            Err(LineError::TooLong)
+        ));
+        let mut sealer = Sealer::new(&crate::auth::PairingKey::generate());
+        for _ in 0..3 {
+            sealer.skip();
+        }
+        let line = seal_line(&mut sealer, &frame_json(&fits).unwrap());
+        assert!(line.len() - 1 <= MAX_LINE);
         let line = encode_frame(&Frame::Ping).unwrap();
         assert_eq!(line, b"{\"type\":\"ping\"}\n");
+    }
+
+    #[tokio::test]
+    async fn sealed_lines_read_back_and_a_bare_one_is_unauthenticated() {
+        let key = crate::auth::PairingKey::generate();
+        let (mut out, mut inn) = (Sealer::new(&key), Opener::new(&key));
+        let mut bytes = seal_line(&mut out, &frame_json(&Frame::Ping).unwrap());
+        bytes.extend(seal_line(&mut out, &frame_json(&Frame::Pong).unwrap()));
+        bytes.extend(encode_frame(&Frame::Ping).unwrap());
+        let mut r = BufReader::new(&bytes[..]);
+        let mut buf = Vec::new();
+        assert_eq!(
+            read_sealed(&mut r, &mut buf, &mut inn).await.unwrap(),
+            Frame::Ping
+        );
+        assert_eq!(
+            read_sealed(&mut r, &mut buf, &mut inn).await.unwrap(),
+            Frame::Pong
+        );
+        assert!(matches!(
+            read_sealed(&mut r, &mut buf, &mut inn).await,
+            Err(LineError::Unauthenticated(AuthError::Unsigned))
+        ));
     }
 }

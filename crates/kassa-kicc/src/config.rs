@@ -2,6 +2,7 @@
 
 use kassa_core::Timing;
 use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// Default `paymentExpiryTime`: seconds the customer has to present a card (vendor default).
@@ -20,6 +21,10 @@ pub struct KiccConfig {
     pub acquirer_terminal_id: String,
     /// `acquirerInfo.acquirerRegistrationNo`, the business registration number.
     pub registration_no: String,
+    /// File holding the bridge's pairing key (docs/protocols.md §3.2), base32 as the bridge
+    /// shows it. The key itself is never a setting: it stays in this owner-only file, out of
+    /// the ledger, the UI and the logs. Required: without it no line can be trusted.
+    pub pairing_key_file: PathBuf,
     /// `paymentExpiryTime`: seconds the customer has to present a card.
     #[serde(default = "default_expiry")]
     pub payment_expiry_secs: u32,
@@ -65,6 +70,11 @@ impl KiccConfig {
         if self.merchant_id.trim().is_empty() {
             return bad("the merchant id is empty: enter the id KICC issued for this store");
         }
+        if self.pairing_key_file.as_os_str().is_empty() {
+            return bad(
+                "the pairing key file is empty: name the file holding the key the bridge app shows",
+            );
+        }
         if self.acquirer_terminal_id.trim().is_empty() {
             return bad("the acquirer terminal id (TID) is empty: copy it from the terminal");
         }
@@ -103,6 +113,7 @@ mod tests {
             merchant_id: "M100".into(),
             acquirer_terminal_id: "0788888".into(),
             registration_no: "0216001234".into(),
+            pairing_key_file: "/etc/kassa/kicc-bridge.key".into(),
             payment_expiry_secs: 30,
             timing: KiccConfig::default_timing(),
         }
@@ -112,21 +123,29 @@ mod tests {
     fn stored_json_may_omit_the_defaults() {
         let c: KiccConfig = serde_json::from_value(serde_json::json!({
             "host": "10.0.0.7", "port": 7800, "merchant_id": "M100",
-            "acquirer_terminal_id": "0788888", "registration_no": "0216001234"
+            "acquirer_terminal_id": "0788888", "registration_no": "0216001234",
+            "pairing_key_file": "/etc/kassa/kicc-bridge.key"
         }))
         .unwrap();
         assert_eq!(c, cfg());
         let back: KiccConfig =
             serde_json::from_value(serde_json::to_value(cfg()).unwrap()).unwrap();
         assert_eq!(back, cfg(), "what is stored reads back the same");
+        let mut old = serde_json::to_value(cfg()).unwrap();
+        old.as_object_mut().unwrap().remove("pairing_key_file");
+        assert!(
+            serde_json::from_value::<KiccConfig>(old).is_err(),
+            "settings without a pairing key file are refused, never used unauthenticated"
+        );
     }
 
     #[test]
     fn each_unusable_field_is_named() {
         assert!(cfg().validate().is_ok());
         type Breaker = fn(&mut KiccConfig);
-        let cases: [(Breaker, &str); 5] = [
+        let cases: [(Breaker, &str); 6] = [
             (|c| c.host.clear(), "host"),
+            (|c| c.pairing_key_file.clear(), "pairing key"),
             (|c| c.port = 0, "port"),
             (|c| c.registration_no = "021-600".into(), "registration"),
             (|c| c.payment_expiry_secs = 0, "expiry"),

@@ -1,16 +1,17 @@
-//! The KICC driver's plumbing: the connection to the bridge (connect and `init` on demand,
-//! reconnect after a loss), the one-command-at-a-time rule, the never-resend rule, and the
-//! running purchase a `CommandCancel` refers to. The [`kassa_core::Terminal`] calls built on
-//! it are in `terminal.rs`.
+//! The KICC driver's plumbing: the connection to the bridge (connect and the authenticated
+//! `init` handshake on demand, reconnect after a loss), the one-command-at-a-time rule, the
+//! never-resend rule, and the running purchase a `CommandCancel` refers to. The
+//! [`kassa_core::Terminal`] calls built on it are in `terminal.rs`.
 
-use crate::codec::LineError;
+use crate::auth::PairingKey;
+use crate::codec::frame_json;
 use crate::codes::InitCode;
 use crate::config::{ConfigError, KiccConfig};
 use crate::exchange::{await_end, End, Progress};
-use crate::link::{Incoming, Link, Route};
+use crate::link::{ConnectError, Incoming, Link, Route};
 use crate::rules::{local_wait, wire_timeout_secs};
-use crate::wire::{Frame, PROVIDER};
-use kassa_core::{Clock, InquiryError, RequestError, UnknownReason};
+use crate::wire::Frame;
+use kassa_core::{Clock, EventSink, InquiryError, RequestError, UnknownReason};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -21,6 +22,8 @@ use tokio::sync::mpsc::UnboundedSender;
 pub struct Kicc {
     pub(crate) cfg: KiccConfig,
     pub(crate) clock: Arc<dyn Clock>,
+    /// Read from `cfg.pairing_key_file` once, when the driver is made.
+    key: PairingKey,
     link: tokio::sync::Mutex<Option<Arc<Link>>>,
     /// Held by every command except `CommandCancel` (the bridge runs one at a time).
     pub(crate) command: tokio::sync::Mutex<()>,
@@ -75,12 +78,16 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Kicc {
-    /// A driver for `cfg`, checked before anything is sent. `clock` measures every timeout.
+    /// A driver for `cfg`, checked before anything is sent; reads the pairing key from
+    /// `cfg.pairing_key_file`. `clock` measures every timeout.
     pub fn new(cfg: KiccConfig, clock: Arc<dyn Clock>) -> Result<Kicc, ConfigError> {
         cfg.validate()?;
+        let key =
+            PairingKey::read_file(&cfg.pairing_key_file).map_err(|e| ConfigError(e.to_string()))?;
         Ok(Kicc {
             cfg,
             clock,
+            key,
             link: tokio::sync::Mutex::new(None),
             command: tokio::sync::Mutex::new(()),
             running: Mutex::new(None),
@@ -107,17 +114,45 @@ impl Kicc {
         }
         *slot = None;
         let t = self.cfg.timing.diagnose;
-        let link = Link::connect(&self.cfg.host, self.cfg.port, t, &*self.clock)
-            .await
-            .map_err(|e| {
-                LinkError::Unreachable(format!(
-                    "cannot reach the KICC bridge ({e}); check the Android device is on, the bridge app runs and the address is right"
-                ))
-            })?;
+        let (host, port) = (&self.cfg.host, self.cfg.port);
+        let link = Link::connect(
+            host,
+            port,
+            &self.key,
+            &self.cfg.merchant_id,
+            t,
+            &*self.clock,
+        )
+        .await
+        .map_err(|e| self.connect_error(e))?;
         let link = Arc::new(link);
-        self.init(&link).await?;
         *slot = Some(link.clone());
         Ok(link)
+    }
+
+    fn connect_error(&self, e: ConnectError) -> LinkError {
+        let lost =
+            |m: String| LinkError::Unreachable(format!("the KICC bridge did not initialise: {m}"));
+        let (code, message) = match e {
+            ConnectError::Unreachable(m) => {
+                return LinkError::Unreachable(format!(
+                    "cannot reach the KICC bridge ({m}); check the Android device is on, the bridge app runs and the address is right"
+                ))
+            }
+            ConnectError::Init { code, message } => (code, message),
+        };
+        match InitCode::parse(&code) {
+            Some(InitCode::InitFailed) => {
+                lost(format!("INIT_FAILED ({message}); check the device, then try again"))
+            }
+            Some(InitCode::InitParamError) => LinkError::Config(format!(
+                "the KICC bridge rejected the merchant id {:?} (INIT_PARAM_ERROR: {message}); check the settings",
+                self.cfg.merchant_id
+            )),
+            Some(InitCode::InitSuccess) | None => {
+                lost(format!("unrecognised init result {code:?} ({message})"))
+            }
+        }
     }
 
     /// True when the bridge answers a ping on `link` within the diagnose timeout.
@@ -129,46 +164,6 @@ impl Kicc {
         tokio::select! {
             r = pong => r.is_ok(),
             _ = self.clock.sleep(self.cfg.timing.diagnose) => false,
-        }
-    }
-
-    async fn init(&self, link: &Link) -> Result<(), LinkError> {
-        let id = uuid::Uuid::new_v4().to_string();
-        let lost =
-            |m: String| LinkError::Unreachable(format!("the KICC bridge did not initialise: {m}"));
-        let mut route = link
-            .register(&id)
-            .ok_or_else(|| lost("the connection closed".into()))?;
-        let frame = Frame::Init {
-            id: id.clone(),
-            provider: PROVIDER.into(),
-            merchant_id: self.cfg.merchant_id.clone(),
-        };
-        link.send(&frame).await.map_err(|e| lost(e.to_string()))?;
-        let timer = self.clock.sleep(self.cfg.timing.diagnose);
-        tokio::pin!(timer);
-        loop {
-            let msg = tokio::select! {
-                biased;
-                m = route.recv() => m,
-                _ = &mut timer => return Err(lost("no initResult in time".into())),
-            };
-            let (code, message) = match msg {
-                Incoming::Frame(Frame::InitResult { code, message, .. }) => (code, message),
-                Incoming::Closed(r) => return Err(lost(r.to_string())),
-                Incoming::Frame(_) | Incoming::CancelAccepted => continue,
-            };
-            return match InitCode::parse(&code) {
-                Some(InitCode::InitSuccess) => Ok(()),
-                Some(InitCode::InitFailed) => {
-                    Err(lost(format!("INIT_FAILED ({message}); check the device, then try again")))
-                }
-                Some(InitCode::InitParamError) => Err(LinkError::Config(format!(
-                    "the KICC bridge rejected the merchant id {:?} (INIT_PARAM_ERROR: {message}); check the settings",
-                    self.cfg.merchant_id
-                ))),
-                None => Err(lost(format!("unrecognised init result {code:?} ({message})"))),
-            };
         }
     }
 
@@ -184,7 +179,8 @@ impl Kicc {
     }
 
     /// Sends `command` as a new frame on `link`. `request_id`, when given, is recorded as used
-    /// before the first byte leaves.
+    /// before the first byte leaves; `events`, when given, hears `sent()` right before the
+    /// line is written (the connection and the handshake are up by then).
     pub(crate) async fn send_command(
         &self,
         link: &Arc<Link>,
@@ -192,6 +188,7 @@ impl Kicc {
         params: serde_json::Value,
         device_timeout: Duration,
         request_id: Option<&str>,
+        events: Option<&dyn EventSink>,
     ) -> (String, Sent) {
         let id = uuid::Uuid::new_v4().to_string();
         let Some(route) = link.register(&id) else {
@@ -211,19 +208,26 @@ impl Kicc {
             params,
             timeout_seconds: wire_timeout_secs(device_timeout),
         };
-        let sent = match link.send(&frame).await {
-            Ok(()) => Sent::Yes(route),
-            Err(e @ (LineError::TooLong | LineError::Malformed(_))) => {
+        let json = match frame_json(&frame) {
+            Ok(j) => j,
+            Err(e) => {
                 if let Some(rid) = request_id {
                     lock(&self.sent).remove(rid);
                 }
-                Sent::No(LinkError::Config(format!(
-                    "the {command} request could not be encoded: {e}"
-                )))
+                return (
+                    id,
+                    Sent::No(LinkError::Config(format!(
+                        "the {command} request could not be encoded: {e}"
+                    ))),
+                );
             }
-            Err(e @ (LineError::Io(_) | LineError::Closed)) => {
-                Sent::Maybe(UnknownReason::ConnectionLost(e.to_string()))
-            }
+        };
+        if let Some(events) = events {
+            events.sent();
+        }
+        let sent = match link.send_json(&json).await {
+            Ok(()) => Sent::Yes(route),
+            Err(e) => Sent::Maybe(UnknownReason::ConnectionLost(e.to_string())),
         };
         (id, sent)
     }

@@ -12,6 +12,7 @@
 //! the vendor-to-core mapping, `link` and `exchange` the connection, `driver` the connection
 //! management and `terminal` the [`kassa_core::Terminal`] calls.
 
+pub mod auth;
 pub mod codec;
 pub mod codes;
 pub mod config;
@@ -23,6 +24,7 @@ pub mod rules;
 mod terminal;
 pub mod wire;
 
+pub use auth::PairingKey;
 pub use config::{ConfigError, KiccConfig, DEFAULT_PAYMENT_EXPIRY_SECS};
 pub use driver::Kicc;
 pub use map::KiccVendorData;

@@ -238,6 +238,12 @@ fn check_success(r: &ResponseData, request_id: &str, amount: Money) -> Result<()
 }
 
 /// A purchase success as an [`Approval`], if it is about this request and amount.
+///
+/// The payment id is the purchase's `requestId`: Kassa makes it unique, the device refuses a
+/// repeated one, and GetLastTransaction answers under it, so pay and recovery agree. Never the
+/// approval number (it repeats, and two real approvals would then collide in the ledger) nor
+/// the acquirer's serial (absent from some answers); both stay on the receipt
+/// (`approval_code`, `reference`) and in the vendor data.
 pub fn approval_from(
     r: &ResponseData,
     request_id: &str,
@@ -266,13 +272,8 @@ pub fn approval_from(
         acquirer_transaction_id: non_empty(&acq.acquirer_transaction_id),
         acquirer_approval_num: non_empty(&acq.acquirer_approval_num),
     };
-    let terminal_payment_id = vendor
-        .acquirer_transaction_id
-        .clone()
-        .or_else(|| vendor.acquirer_approval_num.clone())
-        .unwrap_or_else(|| request_id.to_string());
     Ok(Approval {
-        terminal_payment_id,
+        terminal_payment_id: request_id.to_string(),
         amount,
         paid_at: None,
         receipt: receipt_from(r),
@@ -281,6 +282,7 @@ pub fn approval_from(
 }
 
 /// A PurchaseCancel success as a [`RefundApproval`], if it is about this refund and amount.
+/// The refund id is the cancel's own `requestId`, for the reasons [`approval_from`] gives.
 pub fn refund_approval_from(
     r: &ResponseData,
     refund_request_id: &str,
@@ -291,10 +293,7 @@ pub fn refund_approval_from(
     let approval = non_empty(&acq.acquirer_approval_num);
     let serial = non_empty(&acq.acquirer_transaction_id);
     Ok(RefundApproval {
-        terminal_refund_id: serial
-            .clone()
-            .or_else(|| approval.clone())
-            .unwrap_or_else(|| refund_request_id.to_string()),
+        terminal_refund_id: refund_request_id.to_string(),
         amount,
         vendor_data: serde_json::json!({
             "acquirerApprovalNum": approval,

@@ -123,7 +123,10 @@ fn unrecognised_business_codes_are_not_taken_as_declines() {
 #[test]
 fn an_approval_keeps_receipt_safe_fields_and_what_a_cancel_needs_only() {
     let a = approval_from(&success("P1", "104"), "P1", krw(104)).unwrap();
-    assert_eq!(a.terminal_payment_id, "T0001");
+    assert_eq!(
+        a.terminal_payment_id, "P1",
+        "the request id, unique by construction"
+    );
     assert_eq!(a.amount, krw(104));
     let r = &a.receipt;
     assert_eq!(r.approval_code.as_deref(), Some("16263485"));
@@ -146,6 +149,42 @@ fn an_approval_keeps_receipt_safe_fields_and_what_a_cancel_needs_only() {
     for secret in ["52364979", "SIGNATURE-IMAGE", "WALLET-BARCODE-1"] {
         assert!(!all.contains(secret), "{secret} must not be stored: {all}");
     }
+}
+
+#[test]
+fn approvals_sharing_an_approval_number_get_distinct_ids() {
+    // Approval numbers repeat (per terminal, per day, per acquirer); some answers carry no
+    // acquirer serial at all. Two such approvals must still be two payments.
+    let bare = |rid: &str| {
+        let mut r = success(rid, "104");
+        let acq = r.acquirer_info.as_mut().unwrap();
+        acq.acquirer_transaction_id = None;
+        acq.acquirer_approval_num = Some("16263485".into());
+        r
+    };
+    let a = approval_from(&bare("P1"), "P1", krw(104)).unwrap();
+    let b = approval_from(&bare("P2"), "P2", krw(104)).unwrap();
+    assert_ne!(a.terminal_payment_id, b.terminal_payment_id);
+    for x in [&a, &b] {
+        assert_ne!(
+            x.terminal_payment_id, "16263485",
+            "never a bare approval number"
+        );
+        assert_eq!(
+            x.receipt.approval_code.as_deref(),
+            Some("16263485"),
+            "kept on the receipt"
+        );
+    }
+    let refund = |rid: &str| {
+        let mut r = bare(rid);
+        r.extend_info = None;
+        refund_approval_from(&r, rid, krw(104)).unwrap()
+    };
+    let (r1, r2) = (refund("R1"), refund("R2"));
+    assert_ne!(r1.terminal_refund_id, r2.terminal_refund_id);
+    assert_ne!(r1.terminal_refund_id, "16263485");
+    assert_eq!(r1.vendor_data["acquirerApprovalNum"], "16263485");
 }
 
 #[test]
@@ -199,7 +238,7 @@ fn the_last_transaction_is_trusted_only_when_request_id_and_amount_match() {
         amount: krw(104),
     };
     let ok = last_purchase_status(&last("Purchase", "P1", "104", "SUCCESS"), &q).unwrap();
-    assert!(matches!(ok, PaymentStatus::Succeeded(ref a) if a.terminal_payment_id == "T0001"));
+    assert!(matches!(ok, PaymentStatus::Succeeded(ref a) if a.terminal_payment_id == "P1"));
     let declined = last_purchase_status(
         &last("Purchase", "P1", "104", "USER_BALANCE_NOT_ENOUGH"),
         &q,

@@ -198,6 +198,7 @@ mod tests {
             merchant_id: "M".into(),
             acquirer_terminal_id: "T".into(),
             registration_no: "1".into(),
+            pairing_key_file: "k".into(),
             payment_expiry_secs: 30,
             timing: KiccConfig::default_timing(),
         }

@@ -110,6 +110,7 @@ impl Kicc {
                 serde_json::json!({}),
                 t,
                 None,
+                None,
             )
             .await;
         let mut route = match sent {
@@ -237,7 +238,14 @@ impl Terminal for Kicc {
         let device_timeout = purchase_timeout(req.amount, &self.cfg.timing);
         let link = self.link().await.map_err(|e| e.into_request())?;
         let (_, sent) = self
-            .send_command(&link, CMD_PURCHASE, params, device_timeout, Some(rid))
+            .send_command(
+                &link,
+                CMD_PURCHASE,
+                params,
+                device_timeout,
+                Some(rid),
+                Some(events),
+            )
             .await;
         let mut route = match sent {
             Sent::Yes(r) => r,
@@ -309,7 +317,14 @@ impl Terminal for Kicc {
         };
         let t = COMMAND_CANCEL_TIMEOUT;
         let (_, sent) = self
-            .send_command(&link, CMD_COMMAND_CANCEL, serde_json::json!({}), t, None)
+            .send_command(
+                &link,
+                CMD_COMMAND_CANCEL,
+                serde_json::json!({}),
+                t,
+                None,
+                None,
+            )
             .await;
         let unconfirmed = |why: String| {
             RequestError::Unreachable(format!(
@@ -389,7 +404,7 @@ impl Terminal for Kicc {
         let t = self.cfg.timing.refund;
         let link = self.link().await.map_err(|e| e.into_request())?;
         let (_, sent) = self
-            .send_command(&link, CMD_PURCHASE_CANCEL, params, t, Some(rid))
+            .send_command(&link, CMD_PURCHASE_CANCEL, params, t, Some(rid), None)
             .await;
         let unknown = |reason| RefundOutcome::Unknown {
             reason,

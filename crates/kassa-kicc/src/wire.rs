@@ -38,6 +38,9 @@ pub enum Frame {
         provider: String,
         /// The merchant id the SDK is initialised with.
         merchant_id: String,
+        /// The POS's handshake nonce: base64 of 16 random bytes (see `crate::auth`).
+        #[serde(default)]
+        nonce: String,
     },
     /// POS → bridge: run one command.
     Command {
@@ -59,6 +62,9 @@ pub enum Frame {
         /// The SDK's message.
         #[serde(default)]
         message: String,
+        /// The bridge's handshake nonce: base64 of 16 random bytes (see `crate::auth`).
+        #[serde(default)]
+        nonce: String,
     },
     /// Bridge → POS: an `EDCServiceEvent` of a running command.
     Event {
@@ -315,6 +321,7 @@ mod tests {
             id: "i".into(),
             provider: PROVIDER.into(),
             merchant_id: "M".into(),
+            nonce: "AAECAwQFBgcICQoLDA0ODw==".into(),
         };
         assert_eq!(serde_json::to_value(&init).unwrap()["merchantId"], "M");
         let failed: Frame = serde_json::from_str(

@@ -24,6 +24,10 @@ impl Drop for Running {
 
 #[tokio::test]
 async fn the_binary_prints_its_address_first_and_serves_purchases() {
+    // The emulator writes a fresh pairing key into a file that does not exist yet; the POS
+    // is given the same file.
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("bridge.key");
     let mut child = Command::new(env!("CARGO_BIN_EXE_kassa-sim"))
         .args([
             "kicc",
@@ -32,6 +36,8 @@ async fn the_binary_prints_its_address_first_and_serves_purchases() {
             "--scenario",
             "happy",
             "--instant",
+            "--pairing-key",
+            key_file.to_str().unwrap(),
         ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -52,7 +58,17 @@ async fn the_binary_prints_its_address_first_and_serves_purchases() {
         .unwrap_or_else(|| panic!("first line was {first:?}"))
         .parse()
         .unwrap();
-    let kicc = Kicc::new(config_for_port(addr.port()), Arc::new(SystemClock)).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the key file is the owner's only");
+    }
+    let kicc = Kicc::new(
+        config_for_port(addr.port(), &key_file),
+        Arc::new(SystemClock),
+    )
+    .unwrap();
     let out = kicc.pay(&pay_req("P1", 4_500), &NullSink).await.unwrap();
     assert!(matches!(out, PayOutcome::Approved(_)), "{out:?}");
     drop(running);
@@ -61,7 +77,13 @@ async fn the_binary_prints_its_address_first_and_serves_purchases() {
 #[test]
 fn an_unknown_scenario_is_refused_with_the_list_of_known_ones() {
     let out = Command::new(env!("CARGO_BIN_EXE_kassa-sim"))
-        .args(["kicc", "--scenario", "card-on-fire"])
+        .args([
+            "kicc",
+            "--scenario",
+            "card-on-fire",
+            "--pairing-key",
+            "unused.key",
+        ])
         .output()
         .unwrap();
     assert!(!out.status.success());

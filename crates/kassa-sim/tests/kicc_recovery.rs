@@ -356,7 +356,10 @@ async fn diagnosis_reports_a_live_bridge_and_an_absent_one_as_unreachable() {
     let port = r.sim.addr().port();
     r.sim.stop().await;
 
-    let mut cfg = kicc_common::config_for_port(port);
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("bridge.key");
+    kassa_sim::kicc::write_key_file(&key_file, &kassa_kicc::PairingKey::generate()).unwrap();
+    let mut cfg = kicc_common::config_for_port(port, &key_file);
     cfg.timing.diagnose = std::time::Duration::from_secs(2);
     let gone = kassa_kicc::Kicc::new(cfg, std::sync::Arc::new(kassa_core::SystemClock)).unwrap();
     let e = gone.diagnose().await.unwrap_err();

@@ -67,6 +67,7 @@ fn config(sim: &KiccSim, timing: Timing) -> serde_json::Value {
         merchant_id: "M-KASSA-01".into(),
         acquirer_terminal_id: "0788888".into(),
         registration_no: "0216001234".into(),
+        pairing_key_file: sim.pairing_key_file().to_path_buf(),
         payment_expiry_secs: 30,
         timing,
     })

@@ -154,6 +154,8 @@ impl Rig {
                 s("0788888"),
                 s("--registration-no"),
                 s("0216001234"),
+                s("--pairing-key"),
+                sim.pairing_key_file().display().to_string(),
             ]),
             Sim::IotPay(sim) => {
                 let key = self.file("iotpay.key");

@@ -3,24 +3,41 @@
 //! the purchase it is running. Tests read the log to check what was really charged.
 
 use super::scenario::{Scenario, SimTiming};
+use kassa_kicc::auth::LineKey;
 use kassa_kicc::wire::{
-    AmountValue, CreditPayPlan, PaymentResultInfo, ResponseAcquirerInfo, ResponseData, ResultInfo,
-    CMD_PURCHASE, CMD_PURCHASE_CANCEL,
+    AmountValue, CreditPayPlan, Frame, PaymentResultInfo, ResponseAcquirerInfo, ResponseData,
+    ResultInfo, CMD_PURCHASE, CMD_PURCHASE_CANCEL,
 };
 use serde_json::Value;
 use std::collections::{HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::{mpsc, Notify};
 
-/// What a connection's writer sends.
+/// What a connection's writer sends (see `line.rs`). Every line is numbered and MACed unless
+/// the variant says otherwise.
 #[derive(Debug)]
 pub(crate) enum Out {
     /// A frame.
-    Frame(kassa_kicc::wire::Frame),
-    /// A raw line (for frames this protocol does not define).
+    Frame(Frame),
+    /// Raw text as a line's JSON (for frames this protocol does not define, or garbage).
     Raw(String),
-    /// Bytes written as they are, without a line end (a line cut short).
-    Partial(Vec<u8>),
+    /// `initResult` under the pairing key, then the session key for every later line.
+    Handshake(Frame, LineKey),
+    /// The first half of a frame's line, then the connection closes.
+    Truncated(Frame),
+    /// A frame from a peer without the pairing key: the next number, a MAC under another key.
+    Forged(Frame),
+    /// A frame as a bare JSON line, without number or MAC.
+    Unsigned(Frame),
+    /// A frame MACed under the pairing key where the session key is due.
+    WrongKey(Frame),
+    /// A frame numbered one past the next line (one number left out).
+    SkipSeq(Frame),
+    /// The line of the first frame with the second frame's JSON in it: changed after its MAC
+    /// was made.
+    Tampered(Frame, Frame),
+    /// The last line written, again, byte for byte.
+    ReplayLast,
     /// Close the connection.
     Close,
 }
@@ -116,6 +133,9 @@ pub(crate) struct State {
     pub(crate) conns: Vec<mpsc::UnboundedSender<Out>>,
     /// Pings go unanswered (the bridge app is frozen): diagnosis reports not ready.
     pub(crate) ping_silent: bool,
+    /// Plays a bridge without the pairing key: takes any `init` and answers under a key of
+    /// its own.
+    pub(crate) impostor: bool,
     serial: u64,
 }
 
@@ -137,6 +157,7 @@ impl Device {
             merchant: None,
             conns: Vec::new(),
             ping_silent: false,
+            impostor: false,
             serial: 0,
         }))
     }

@@ -6,9 +6,12 @@
 //!
 //! In-process: [`KiccSim::start`], then [`KiccSim::push_scenario`] per command and
 //! [`KiccSim::transactions`] to assert. From a shell:
-//! `kassa-sim kicc --listen 127.0.0.1:7800 --scenario happy`.
+//! `kassa-sim kicc --listen 127.0.0.1:7800 --pairing-key bridge.key --scenario happy` (the
+//! key file is created with a fresh key when it does not exist; give the same file to
+//! `kassactl terminal add kicc --pairing-key`).
 
 mod device;
+mod line;
 mod purchase;
 mod refund;
 mod scenario;
@@ -16,7 +19,7 @@ mod server;
 
 pub use device::{Received, TxRecord, TxResult};
 pub use scenario::{Scenario, SimTiming};
-pub use server::KiccSim;
+pub use server::{write_key_file, KiccSim};
 
 use std::io::Write;
 
@@ -29,10 +32,15 @@ pub struct Args {
     /// What the device does with every command: happy, try-again, fallback-magstripe,
     /// require-insert, no-card, hold-after-read, busy, response-timeout, drop-after-charge,
     /// silent, noise, late-answer, hang, drop-before-charge, garbage-line, truncated-line,
-    /// wrong-amount, wrong-currency, replay-previous, or business-fail:CODE (e.g.
+    /// wrong-amount, wrong-currency, replay-previous, forge-success, unsigned-success,
+    /// wrong-mac, skip-seq, tampered-body, replay-line, or business-fail:CODE (e.g.
     /// business-fail:USER_BALANCE_NOT_ENOUGH).
     #[arg(long, default_value = "happy")]
     pub scenario: String,
+    /// File holding the pairing key (base32). Created owner-only with a fresh key when it
+    /// does not exist: the bridge "shows" its key that way.
+    #[arg(long)]
+    pub pairing_key: std::path::PathBuf,
     /// Answer at once instead of at a customer's pace.
     #[arg(long)]
     pub instant: bool,
@@ -46,9 +54,19 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     } else {
         SimTiming::realistic()
     };
-    let sim = KiccSim::bind(&args.listen, timing, scenario)
+    let key_file = &args.pairing_key;
+    if !key_file.exists() {
+        write_key_file(key_file, &kassa_kicc::PairingKey::generate()).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot write the pairing key file {}: {e}",
+                key_file.display()
+            )
+        })?;
+        tracing::info!(file = %key_file.display(), "KICC bridge: new pairing key written");
+    }
+    let sim = KiccSim::bind(&args.listen, timing, scenario, key_file)
         .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.listen))?;
+        .map_err(|e| anyhow::anyhow!("cannot start on {}: {e}", args.listen))?;
     {
         let mut stdout = std::io::stdout().lock();
         writeln!(stdout, "listening on {}", sim.addr())?;

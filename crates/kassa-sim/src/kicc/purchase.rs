@@ -6,7 +6,6 @@ use super::device::{
     approved_response, failed_response, meta_for, to_value, Asked, Device, Out, TxRecord, TxResult,
 };
 use super::scenario::{Scenario, SimTiming, LATE_ANSWER};
-use kassa_kicc::codec::encode_frame;
 use kassa_kicc::wire::{AmountValue, Frame, ResponseData, CMD_PURCHASE};
 use std::sync::Arc;
 use std::time::Duration;
@@ -153,6 +152,34 @@ pub(crate) async fn run(ctx: Ctx, a: Asked, scenario: Scenario, expiry_secs: u64
         let _ = ctx.out.send(Out::Close);
         return;
     }
+    if matches!(scenario, Scenario::ForgeSuccess | Scenario::UnsignedSuccess) {
+        let m = "The POS connection was lost before the card was read";
+        let r = failed_response(CMD_PURCHASE, &a, "ORDER_IS_CANCELED", m);
+        ctx.record(
+            &a,
+            TxResult::Failed {
+                code: "ORDER_IS_CANCELED".into(),
+            },
+            &r,
+        );
+        // What an eavesdropper can copy from the command: request id and amount.
+        let forged = Frame::Success {
+            id: ctx.id.clone(),
+            response_data: to_value(&approved_response(
+                CMD_PURCHASE,
+                &a,
+                "00000001",
+                "T99999999999",
+                Some(meta_for(&a.request_id, "T99999999999")),
+            )),
+        };
+        let _ = ctx.out.send(if scenario == Scenario::ForgeSuccess {
+            Out::Forged(forged)
+        } else {
+            Out::Unsigned(forged)
+        });
+        return;
+    }
     if scenario == Scenario::NoCard {
         let wait = t.card_timeout.unwrap_or(Duration::from_secs(expiry_secs));
         if ctx.wait_or_cancel(wait).await {
@@ -244,15 +271,41 @@ pub(crate) async fn run(ctx: Ctx, a: Asked, scenario: Scenario, expiry_secs: u64
         }
         Scenario::TruncatedLine => {
             let r = ctx.charge(&a);
+            let _ = ctx.out.send(Out::Truncated(Frame::Success {
+                id,
+                response_data: to_value(&r),
+            }));
+        }
+        Scenario::WrongMac | Scenario::SkipSeq => {
+            let r = ctx.charge(&a);
             let frame = Frame::Success {
                 id,
                 response_data: to_value(&r),
             };
-            if let Ok(mut line) = encode_frame(&frame) {
-                line.truncate(line.len() / 2);
-                let _ = ctx.out.send(Out::Partial(line));
-            }
-            let _ = ctx.out.send(Out::Close);
+            let _ = ctx.out.send(if scenario == Scenario::WrongMac {
+                Out::WrongKey(frame)
+            } else {
+                Out::SkipSeq(frame)
+            });
+        }
+        Scenario::TamperedBody => {
+            let r = ctx.charge(&a);
+            let mut shown = r.clone();
+            shown.payment_amount = Some(AmountValue::krw(a.amount - 100));
+            let _ = ctx.out.send(Out::Tampered(
+                Frame::Success {
+                    id: id.clone(),
+                    response_data: to_value(&r),
+                },
+                Frame::Success {
+                    id,
+                    response_data: to_value(&shown),
+                },
+            ));
+        }
+        Scenario::ReplayLine => {
+            ctx.charge(&a);
+            let _ = ctx.out.send(Out::ReplayLast);
         }
         Scenario::WrongAmount | Scenario::WrongCurrency => {
             let mut r = ctx.charge(&a);
@@ -299,9 +352,11 @@ pub(crate) async fn run(ctx: Ctx, a: Asked, scenario: Scenario, expiry_secs: u64
         | Scenario::HoldAfterRead
         | Scenario::Busy
         | Scenario::Noise
-        // These two ended before the card was read.
+        // These ended before the card was read.
         | Scenario::Hang
-        | Scenario::DropBeforeCharge => {
+        | Scenario::DropBeforeCharge
+        | Scenario::ForgeSuccess
+        | Scenario::UnsignedSuccess => {
             let r = ctx.charge(&a);
             ctx.send(Frame::Success {
                 id,

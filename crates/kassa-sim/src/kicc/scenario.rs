@@ -54,6 +54,25 @@ pub enum Scenario {
     /// The device charges, then sends the previous transaction's outcome (another requestId):
     /// its success, or its business failure.
     ReplayPrevious,
+    /// READY, then a peer without the pairing key sends a `success` for the purchase (the
+    /// right request id, amount and line number, a MAC under another key). The card is never
+    /// read: when the POS drops the connection the device abandons the purchase
+    /// (`ORDER_IS_CANCELED`, logged before the forged line so recovery finds it).
+    ForgeSuccess,
+    /// As [`Scenario::ForgeSuccess`], the forged `success` a bare JSON line without number or
+    /// MAC.
+    UnsignedSuccess,
+    /// The device charges, then its `success` is MACed under the pairing key where the
+    /// session key is due.
+    WrongMac,
+    /// The device charges, then its `success` leaves out one line number.
+    SkipSeq,
+    /// The device charges, then its `success` line is changed on the way (the amount, 100 won
+    /// less) after its MAC was made.
+    TamperedBody,
+    /// The device charges, then re-sends its previous line (START_TRANSACTION) byte for byte
+    /// instead of the `success`.
+    ReplayLine,
 }
 
 /// How long [`Scenario::LateAnswer`] holds the success: longer than any client waits.
@@ -81,6 +100,12 @@ impl Scenario {
         Scenario::WrongAmount,
         Scenario::WrongCurrency,
         Scenario::ReplayPrevious,
+        Scenario::ForgeSuccess,
+        Scenario::UnsignedSuccess,
+        Scenario::WrongMac,
+        Scenario::SkipSeq,
+        Scenario::TamperedBody,
+        Scenario::ReplayLine,
     ];
 
     /// The command-line name (`happy`, `no-card`, `business-fail:USER_BALANCE_NOT_ENOUGH`).
@@ -106,6 +131,12 @@ impl Scenario {
             Scenario::WrongAmount => "wrong-amount",
             Scenario::WrongCurrency => "wrong-currency",
             Scenario::ReplayPrevious => "replay-previous",
+            Scenario::ForgeSuccess => "forge-success",
+            Scenario::UnsignedSuccess => "unsigned-success",
+            Scenario::WrongMac => "wrong-mac",
+            Scenario::SkipSeq => "skip-seq",
+            Scenario::TamperedBody => "tampered-body",
+            Scenario::ReplayLine => "replay-line",
         };
         simple.to_string()
     }

@@ -1,12 +1,16 @@
-//! The bridge side of the protocol on a real TCP socket: accepts POS connections, answers
-//! `init` and pings, and hands each command to the device (`purchase` for Purchase and
-//! CommandCancel, `refund` for PurchaseCancel, the log for GetLastTransaction).
+//! The bridge side of the protocol on a real TCP socket: accepts POS connections, checks the
+//! authenticated `init` and answers it (docs/protocols.md §3.2), answers pings, and hands each
+//! command to the device (`purchase` for Purchase and CommandCancel, `refund` for
+//! PurchaseCancel, the log for GetLastTransaction). A line from the POS that fails
+//! authentication is dropped and the connection closed, as the real bridge does.
 
 use super::device::{to_value, Device, Out, Received, RunningTx, TxRecord};
+use super::line::{LineWriter, Then};
 use super::purchase::{self, Ctx};
 use super::refund;
 use super::scenario::{Scenario, SimTiming};
-use kassa_kicc::codec::{read_frame, write_frame, LineError};
+use kassa_kicc::auth::{self, LineKey, Opener, PairingKey};
+use kassa_kicc::codec::{read_sealed, LineError};
 use kassa_kicc::codes::InitCode;
 use kassa_kicc::wire::{
     Frame, CMD_COMMAND_CANCEL, CMD_GET_LAST_TRANSACTION, CMD_PURCHASE, CMD_PURCHASE_CANCEL,
@@ -14,6 +18,7 @@ use kassa_kicc::wire::{
 };
 use serde_json::Value;
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
@@ -27,27 +32,57 @@ pub struct KiccSim {
     addr: SocketAddr,
     dev: Arc<Device>,
     tasks: Arc<Mutex<Vec<AbortHandle>>>,
+    key_file: PathBuf,
+    /// Holds the key file of [`KiccSim::start`] (removed with it).
+    _key_dir: Option<tempfile::TempDir>,
 }
 
 impl KiccSim {
-    /// Starts on 127.0.0.1 with a free port, running [`Scenario::Happy`] unless told otherwise.
+    /// Starts on 127.0.0.1 with a free port, running [`Scenario::Happy`] unless told otherwise,
+    /// paired with a fresh key written (owner-only) to [`KiccSim::pairing_key_file`].
     pub async fn start(timing: SimTiming) -> std::io::Result<KiccSim> {
-        KiccSim::bind("127.0.0.1:0", timing, Scenario::Happy).await
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("kicc-bridge.key");
+        write_key_file(&path, &PairingKey::generate())?;
+        let mut sim = KiccSim::bind("127.0.0.1:0", timing, Scenario::Happy, &path).await?;
+        sim._key_dir = Some(dir);
+        Ok(sim)
     }
 
-    /// Starts on `addr` with `default` for every command no scenario was pushed for.
+    /// Starts on `addr` with `default` for every command no scenario was pushed for, paired
+    /// with the key in `key_file` (the file the POS is given too).
     pub async fn bind(
         addr: &str,
         timing: SimTiming,
         default: Scenario,
+        key_file: &Path,
     ) -> std::io::Result<KiccSim> {
+        let key = PairingKey::read_file(key_file)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))?;
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let dev = Arc::new(Device::new(timing, default));
         let tasks = Arc::new(Mutex::new(Vec::new()));
-        let accept = tokio::spawn(accept_loop(listener, dev.clone(), tasks.clone()));
+        let accept = tokio::spawn(accept_loop(listener, dev.clone(), tasks.clone(), key));
         track(&tasks, accept.abort_handle());
-        Ok(KiccSim { addr, dev, tasks })
+        Ok(KiccSim {
+            addr,
+            dev,
+            tasks,
+            key_file: key_file.to_path_buf(),
+            _key_dir: None,
+        })
+    }
+
+    /// The file holding the pairing key this bridge shows; give it to the POS.
+    pub fn pairing_key_file(&self) -> &Path {
+        &self.key_file
+    }
+
+    /// Plays a bridge without the pairing key (`true`): it takes any `init` and answers
+    /// under a key of its own, which the POS must refuse before it sends anything.
+    pub fn set_impostor(&self, impostor: bool) {
+        self.dev.lock().impostor = impostor;
     }
 
     /// Where the bridge listens.
@@ -124,12 +159,31 @@ fn track(tasks: &Mutex<Vec<AbortHandle>>, h: AbortHandle) {
     t.push(h);
 }
 
-async fn accept_loop(listener: TcpListener, dev: Arc<Device>, tasks: Arc<Mutex<Vec<AbortHandle>>>) {
+/// Writes `key` as the bridge shows it (base32) to a new owner-only file.
+pub fn write_key_file(path: &Path, key: &PairingKey) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut f = options.open(path)?;
+    std::io::Write::write_all(&mut f, format!("{}\n", key.to_base32().expose()).as_bytes())?;
+    f.sync_all()
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    dev: Arc<Device>,
+    tasks: Arc<Mutex<Vec<AbortHandle>>>,
+    key: PairingKey,
+) {
     loop {
         match listener.accept().await {
             Ok((stream, peer)) => {
                 tracing::info!(%peer, "KICC bridge: POS connected");
-                let t = tokio::spawn(serve(stream, dev.clone(), tasks.clone()));
+                let t = tokio::spawn(serve(stream, dev.clone(), tasks.clone(), key.clone()));
                 track(&tasks, t.abort_handle());
             }
             Err(e) => tracing::warn!(error = %e, "KICC bridge: accept failed"),
@@ -137,7 +191,18 @@ async fn accept_loop(listener: TcpListener, dev: Arc<Device>, tasks: Arc<Mutex<V
     }
 }
 
-async fn serve(stream: TcpStream, dev: Arc<Device>, tasks: Arc<Mutex<Vec<AbortHandle>>>) {
+async fn serve(
+    stream: TcpStream,
+    dev: Arc<Device>,
+    tasks: Arc<Mutex<Vec<AbortHandle>>>,
+    key: PairingKey,
+) {
+    // An impostor has a key of its own: its lines cannot be checked by the POS.
+    let key = if dev.lock().impostor {
+        PairingKey::generate()
+    } else {
+        key
+    };
     let (read, mut write) = stream.into_split();
     let (out, mut rx) = mpsc::unbounded_channel::<Out>();
     {
@@ -146,18 +211,14 @@ async fn serve(stream: TcpStream, dev: Arc<Device>, tasks: Arc<Mutex<Vec<AbortHa
         st.conns.push(out.clone());
     }
     let (closed_tx, mut closed) = oneshot::channel::<()>();
+    let mut lines = LineWriter::new(key.clone());
     let writer = tokio::spawn(async move {
         while let Some(msg) = rx.recv().await {
-            let r = match msg {
-                Out::Frame(f) => write_frame(&mut write, &f).await,
-                Out::Raw(line) => write
-                    .write_all(format!("{line}\n").as_bytes())
-                    .await
-                    .map_err(LineError::from),
-                Out::Partial(bytes) => write.write_all(&bytes).await.map_err(LineError::from),
-                Out::Close => break,
+            let (bytes, close) = match lines.render(msg) {
+                Then::Write(b) => (b, false),
+                Then::WriteAndClose(b) => (b, true),
             };
-            if r.is_err() {
+            if write.write_all(&bytes).await.is_err() || write.flush().await.is_err() || close {
                 break;
             }
         }
@@ -167,16 +228,42 @@ async fn serve(stream: TcpStream, dev: Arc<Device>, tasks: Arc<Mutex<Vec<AbortHa
     track(&tasks, writer.abort_handle());
     let mut reader = BufReader::new(read);
     let mut buf = Vec::new();
-    let mut initialised = false;
+    let mut opener = Opener::new(&key);
+    let mut initialised = None;
     loop {
         let frame = tokio::select! {
-            f = read_frame(&mut reader, &mut buf) => f,
+            f = next_line(&mut reader, &mut buf, &mut opener, &dev, initialised.is_none()) => f,
             _ = &mut closed => break,
         };
         match frame {
-            Ok(f) => handle(f, &dev, &out, &tasks, &mut initialised),
+            Ok(Frame::Init {
+                id,
+                provider,
+                merchant_id,
+                nonce,
+            }) if initialised.is_none() => {
+                let Some(session) = init(&dev, &out, &key, id, &provider, &merchant_id, &nonce)
+                else {
+                    tracing::warn!("KICC bridge: an init without a usable nonce: closing");
+                    let _ = out.send(Out::Close);
+                    break;
+                };
+                opener.rekey(session.1);
+                initialised = Some(session.0);
+            }
+            Ok(_) if initialised.is_none() => {
+                tracing::warn!("KICC bridge: the first line is not init: closing");
+                let _ = out.send(Out::Close);
+                break;
+            }
+            Ok(f) => handle(f, &dev, &out, &tasks, initialised == Some(true)),
             Err(LineError::Malformed(e)) => {
                 tracing::warn!(error = e, "KICC bridge: ignoring a bad line")
+            }
+            Err(LineError::Unauthenticated(e)) => {
+                tracing::warn!(error = %e, "KICC bridge: a line failed authentication: dropping it and the connection");
+                let _ = out.send(Out::Close);
+                break;
             }
             Err(e) => {
                 tracing::info!(error = %e, "KICC bridge: POS connection ended");
@@ -186,38 +273,72 @@ async fn serve(stream: TcpStream, dev: Arc<Device>, tasks: Arc<Mutex<Vec<AbortHa
     }
 }
 
+/// The next line's frame; an impostor reads the first line without checking it.
+async fn next_line(
+    reader: &mut BufReader<tokio::net::tcp::OwnedReadHalf>,
+    buf: &mut Vec<u8>,
+    opener: &mut Opener,
+    dev: &Device,
+    first: bool,
+) -> Result<Frame, LineError> {
+    if first && dev.lock().impostor {
+        kassa_kicc::codec::read_line_limited(reader, buf, kassa_kicc::wire::MAX_LINE).await?;
+        let json = buf.splitn(3, |b| *b == b' ').nth(2).unwrap_or_default();
+        return kassa_kicc::codec::parse_frame(json);
+    }
+    read_sealed(reader, buf, opener).await
+}
+
+/// Answers a checked `init`: `initResult` under the pairing key with the bridge's nonce, then
+/// the session key both ways. `None` when the POS's nonce is unusable; else whether the SDK
+/// initialised and the session key.
+fn init(
+    dev: &Device,
+    out: &mpsc::UnboundedSender<Out>,
+    key: &PairingKey,
+    id: String,
+    provider: &str,
+    merchant_id: &str,
+    nonce: &str,
+) -> Option<(bool, LineKey)> {
+    let pos_nonce = auth::decode_nonce(nonce)?;
+    let bridge_nonce = auth::new_nonce();
+    let session = LineKey::session(key, &pos_nonce, &bridge_nonce);
+    let expected = dev.lock().merchant.clone();
+    let ok = provider == PROVIDER
+        && !merchant_id.trim().is_empty()
+        && expected.is_none_or(|m| m == merchant_id);
+    let code = if ok {
+        InitCode::InitSuccess
+    } else {
+        InitCode::InitParamError
+    };
+    let answer = Frame::InitResult {
+        id,
+        code: code.as_str().into(),
+        message: String::new(),
+        nonce: auth::encode_nonce(&bridge_nonce),
+    };
+    let _ = out.send(Out::Handshake(answer, session.clone()));
+    Some((ok, session))
+}
+
 fn handle(
     f: Frame,
     dev: &Arc<Device>,
     out: &mpsc::UnboundedSender<Out>,
     tasks: &Arc<Mutex<Vec<AbortHandle>>>,
-    initialised: &mut bool,
+    initialised: bool,
 ) {
     let send = |f: Frame| {
         let _ = out.send(Out::Frame(f));
     };
     match f {
-        Frame::Init {
+        Frame::Init { id, .. } => send(failed(
             id,
-            provider,
-            merchant_id,
-        } => {
-            let expected = dev.lock().merchant.clone();
-            let ok = provider == PROVIDER
-                && !merchant_id.trim().is_empty()
-                && expected.is_none_or(|m| m == merchant_id);
-            *initialised = ok;
-            let code = if ok {
-                InitCode::InitSuccess
-            } else {
-                InitCode::InitParamError
-            };
-            send(Frame::InitResult {
-                id,
-                code: code.as_str().into(),
-                message: String::new(),
-            });
-        }
+            "CommandInvalid",
+            "The SDK is already initialised on this connection",
+        )),
         Frame::Ping => {
             if !dev.lock().ping_silent {
                 send(Frame::Pong)
@@ -234,7 +355,7 @@ fn handle(
                 params: params.clone(),
                 timeout_seconds,
             });
-            if !*initialised {
+            if !initialised {
                 return send(failed(
                     id,
                     "CommandInvalid",

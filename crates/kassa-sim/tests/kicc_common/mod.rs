@@ -10,6 +10,7 @@ use kassa_core::{
 };
 use kassa_kicc::{Kicc, KiccConfig};
 use kassa_sim::kicc::{KiccSim, SimTiming, TxRecord, TxResult};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,17 +23,19 @@ pub struct Rig {
 pub fn config(sim: &KiccSim, timing: Timing) -> KiccConfig {
     KiccConfig {
         timing,
-        ..config_for_port(sim.addr().port())
+        ..config_for_port(sim.addr().port(), sim.pairing_key_file())
     }
 }
 
-pub fn config_for_port(port: u16) -> KiccConfig {
+/// The bridge at 127.0.0.1:`port`, paired with the key in `key_file`.
+pub fn config_for_port(port: u16, key_file: &Path) -> KiccConfig {
     KiccConfig {
         host: "127.0.0.1".into(),
         port,
         merchant_id: "M-KASSA-01".into(),
         acquirer_terminal_id: "0788888".into(),
         registration_no: "0216001234".into(),
+        pairing_key_file: key_file.to_path_buf(),
         payment_expiry_secs: 30,
         timing: KiccConfig::default_timing(),
     }
