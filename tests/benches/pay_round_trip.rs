@@ -36,7 +36,7 @@ fn pay_round_trip(c: &mut Criterion) {
             "host": "127.0.0.1", "port": sim.addr().port(), "client_id": "N950SN0001",
             "pos_key_path": v.join("pos_private_key_pkcs8.pem"),
             "terminal_key_path": v.join("terminal_public_key.pem"),
-            "envelope": "gcm", "customer_mode": false, "payment_method": "CARD",
+            "envelope": "ecb", "customer_mode": false, "payment_method": "CARD",
             "timing": kassa_antom::AntomConfig::default_timing(),
         });
         svc.add_terminal("front", "antom-lan", config, true, "bench")

@@ -67,7 +67,7 @@ fn config(sim: &AntomSimHandle, lan_refunds: bool) -> AntomUsbConfig {
         client_id: SN.into(),
         pos_key_path: vectors_dir().join("pos_private_key_pkcs8.pem"),
         terminal_key_path: vectors_dir().join("terminal_public_key.pem"),
-        envelope: Envelope::Gcm,
+        envelope: Envelope::Ecb,
         customer_mode: false,
         payment_method: "CARD".into(),
         timing: timing(),
@@ -296,8 +296,9 @@ async fn untrustworthy_or_late_answers_over_usb_go_to_recovery_and_charge_once()
 }
 
 #[tokio::test]
-async fn refunds_go_over_the_lan_when_the_usb_terminal_has_an_address() {
+async fn refunds_go_over_the_lan_when_the_usb_terminal_refuses_them_and_has_an_address() {
     let r = rig(FakeDevice::n950_in_accessory("35000001", 0x2D00), true).await;
+    r.sim.set_usb_refunds(false);
     let paid = r.svc.sale(sale(8000), &Screen::default()).await.unwrap();
     assert_eq!(paid.status, AttemptState::Succeeded);
     let driver = r.svc.driver("counter").unwrap();
@@ -322,20 +323,19 @@ async fn refunds_go_over_the_lan_when_the_usb_terminal_has_an_address() {
     );
     assert_eq!(
         r.usb.requests(),
-        over_usb,
-        "the refund did not travel over USB"
+        over_usb + 1,
+        "refused over USB once, then refunded over the LAN"
     );
     r.stop().await;
 }
 
 #[tokio::test]
-async fn without_a_lan_address_refunds_are_done_on_the_terminal_and_recorded() {
+async fn refunds_go_over_the_cable_when_the_usb_terminal_takes_them() {
     let r = rig(FakeDevice::n950_in_accessory("35000001", 0x2D00), false).await;
     let paid = r.svc.sale(sale(8000), &Screen::default()).await.unwrap();
     assert_eq!(paid.status, AttemptState::Succeeded);
-    let driver = r.svc.driver("counter").unwrap();
-    assert_eq!(driver.capabilities().refunds, RefundRule::ManualOnly);
-    let refused = r
+    let over_usb = r.usb.requests();
+    let refund = r
         .svc
         .refund(RefundCommand {
             payment: paid.order_id.clone(),
@@ -344,9 +344,39 @@ async fn without_a_lan_address_refunds_are_done_on_the_terminal_and_recorded() {
             actor: "manager".into(),
         })
         .await
-        .unwrap_err();
-    assert_eq!(refused.code(), "conflict", "{refused}");
-    assert!(r.sim.refunds().is_empty(), "nothing reached the terminal");
+        .unwrap();
+    assert_eq!(refund.status, AttemptState::Succeeded);
+    assert_eq!(r.sim.refunds().len(), 1);
+    assert_eq!(
+        r.usb.requests(),
+        over_usb + 1,
+        "the refund travelled over USB"
+    );
+    r.stop().await;
+}
+
+#[tokio::test]
+async fn without_a_lan_address_refunds_the_cable_refuses_are_done_on_the_terminal_and_recorded() {
+    let r = rig(FakeDevice::n950_in_accessory("35000001", 0x2D00), false).await;
+    r.sim.set_usb_refunds(false);
+    let paid = r.svc.sale(sale(8000), &Screen::default()).await.unwrap();
+    assert_eq!(paid.status, AttemptState::Succeeded);
+    let driver = r.svc.driver("counter").unwrap();
+    assert_eq!(driver.capabilities().refunds, RefundRule::FullOnly);
+    let refused = r
+        .svc
+        .refund(RefundCommand {
+            payment: paid.order_id.clone(),
+            amount_minor: None,
+            reason: "returned".into(),
+            actor: "manager".into(),
+        })
+        .await;
+    assert!(
+        !matches!(refused, Ok(ref rep) if rep.status == AttemptState::Succeeded),
+        "{refused:?}"
+    );
+    assert!(r.sim.refunds().is_empty(), "nothing was refunded");
     let recorded = r
         .svc
         .record_manual_refund(ManualRefund {
@@ -394,7 +424,7 @@ fn kassactl_adds_usb_terminals_and_lists_the_bus_without_a_ledger() {
             .map(|t| (t["kind"].clone(), t["capabilities"]["refunds"].clone()))
             .unwrap()
     };
-    assert_eq!(refunds("usb"), ("antom-usb".into(), "manual-only".into()));
+    assert_eq!(refunds("usb"), ("antom-usb".into(), "full-only".into()));
     assert_eq!(refunds("usb-lan"), ("antom-usb".into(), "full-only".into()));
 
     // Listing the bus opens no ledger. This machine may or may not have USB: either a list,

@@ -17,7 +17,7 @@
 
 use crate::driver::Antom;
 use crate::protocol::{MessageMeta, OpenError};
-use crate::transport::{header, NoAnswer, OutboundRequest, Transport, TransportError};
+use crate::transport::{header, NoAnswer, OnSent, OutboundRequest, Transport, TransportError};
 use kassa_core::clock::iso_millis;
 use kassa_core::{RequestError, UnknownReason};
 use serde::de::DeserializeOwned;
@@ -92,14 +92,28 @@ impl<T: Transport> Antom<T> {
         })
     }
 
-    /// Sends a prepared request and reads a trustworthy answer of type `R`.
+    /// Sends a prepared request over this terminal's transport and reads a trustworthy
+    /// answer of type `R`; `on_sent` runs right before the request's bytes are written.
     pub(crate) async fn exchange<R: DeserializeOwned>(
         &self,
         request: &OutboundRequest,
         timeout: Duration,
+        on_sent: OnSent<'_>,
+    ) -> Result<R, CallError> {
+        self.exchange_via(&self.transport, request, timeout, on_sent)
+            .await
+    }
+
+    /// [`Self::exchange`] over `via` (the refund fallback, or the transport itself).
+    pub(crate) async fn exchange_via<R: DeserializeOwned>(
+        &self,
+        via: &dyn Transport,
+        request: &OutboundRequest,
+        timeout: Duration,
+        on_sent: OnSent<'_>,
     ) -> Result<R, CallError> {
         let path = request.path.as_str();
-        let response = match self.transport.send(request, timeout).await {
+        let response = match via.deliver(request, timeout, on_sent).await {
             Ok(r) => r,
             Err(TransportError::NotSent(why)) => {
                 tracing::warn!(path, error = %why, "antom request not sent");
@@ -110,6 +124,7 @@ impl<T: Transport> Antom<T> {
                 return Err(CallError::Unknown(match no {
                     NoAnswer::Timeout => UnknownReason::Timeout,
                     NoAnswer::ConnectionLost(why) => UnknownReason::ConnectionLost(why),
+                    NoAnswer::Refused(why) => UnknownReason::Malformed(why),
                 }));
             }
         };
@@ -179,7 +194,7 @@ impl<T: Transport> Antom<T> {
         timeout: Duration,
     ) -> Result<R, CallError> {
         let request = self.prepare(path, body).map_err(CallError::NotSent)?;
-        self.exchange(&request, timeout).await
+        self.exchange(&request, timeout, &|| {}).await
     }
 }
 

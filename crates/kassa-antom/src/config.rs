@@ -23,7 +23,7 @@ pub struct AntomConfig {
     pub pos_key_path: PathBuf,
     /// Antom's / the terminal's public key (SPKI PEM) received in the key exchange.
     pub terminal_key_path: PathBuf,
-    /// Body cipher profile, `gcm` (default) or `ecb` (docs/protocols.md §1.3).
+    /// Body cipher profile, `ecb` (default) or `gcm` (docs/protocols.md §1.3).
     #[serde(default)]
     pub envelope: Envelope,
     /// Whether the terminal has Customer Mode enabled (D-store console): it decides whether
@@ -185,7 +185,7 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(c.port, 8344);
-        assert_eq!(c.envelope, Envelope::Gcm);
+        assert_eq!(c.envelope, Envelope::Ecb);
         assert!(!c.customer_mode);
         assert_eq!(c.payment_method, "CARD");
         assert_eq!(c.timing.pay, Duration::from_secs(120));
@@ -198,6 +198,12 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(ecb.envelope, Envelope::Ecb);
+        let gcm: AntomConfig = serde_json::from_value(serde_json::json!({
+            "host": "h", "client_id": "SN1", "pos_key_path": "a", "terminal_key_path": "b",
+            "envelope": "gcm"
+        }))
+        .unwrap();
+        assert_eq!(gcm.envelope, Envelope::Gcm);
     }
 
     #[test]

@@ -17,10 +17,10 @@ use crate::transport::Transport;
 use crate::{map, wire};
 use async_trait::async_trait;
 use kassa_core::{
-    CancelAck, Capabilities, Clock, Countdown, Decline, Diagnosis, EventSink, InquiryError,
-    PayOutcome, PayRequest, PaymentQuery, PaymentStatus, Phase, RefundOutcome, RefundQuery,
-    RefundRequest, RefundRule, RefundStatus, RequestError, RequestId, TerminalEvent, Timing,
-    UnknownReason,
+    Approval, CancelAck, Capabilities, Clock, Countdown, Decline, Diagnosis, EventSink,
+    InquiryError, PayOutcome, PayRequest, PaymentQuery, PaymentStatus, Phase, RefundOutcome,
+    RefundQuery, RefundRequest, RefundRule, RefundStatus, RequestError, RequestId, TerminalEvent,
+    Timing, UnknownReason,
 };
 use std::sync::Arc;
 
@@ -31,9 +31,9 @@ pub struct Antom<T> {
     pub(crate) codec: Codec,
     pub(crate) transport: T,
     pub(crate) clock: Arc<dyn Clock>,
-    customer_mode: bool,
+    pub(crate) customer_mode: bool,
     payment_method: String,
-    timing: Timing,
+    pub(crate) timing: Timing,
 }
 
 /// The N950 over the store LAN (HTTP on port 8344).
@@ -76,18 +76,6 @@ impl<T: Transport> Antom<T> {
 
     fn pay_window_secs(&self) -> u32 {
         u32::try_from(self.timing.pay.as_secs()).unwrap_or(u32::MAX)
-    }
-
-    /// The `refund` body for `req`. A full refund carries no `refundAmount`.
-    fn refund_body(&self, req: &RefundRequest) -> wire::RefundRequest {
-        let full = req.amount == req.payment.amount;
-        wire::RefundRequest {
-            refund_request_id: req.refund_request_id.to_string(),
-            payment_id: req.payment.terminal_payment_id.clone(),
-            refund_amount: (!full).then(|| amount(&req.amount)),
-            memo: Some(req.reason.trim().to_string()).filter(|m| !m.is_empty()),
-            extend_info: String::new(),
-        }
     }
 
     /// [D] A decline that names no request (Antom's `F` answers carry only `result`) could be
@@ -145,41 +133,66 @@ impl<T: Transport> Antom<T> {
         }
     }
 
-    /// What this terminal accepts as a refund, checked before anything is sent.
-    fn check_refund(&self, req: &RefundRequest) -> Result<(), RequestError> {
-        if !self.transport.carries_refunds() {
-            return Err(RequestError::Unsupported(
-                "refunds through the API without the terminal's LAN address (the N950 takes \
-                 refunds over Wi-Fi/LAN only). A store manager refunds on the terminal; record \
-                 that refund here afterwards, or add the terminal's LAN address to its settings"
-                    .into(),
-            ));
+    /// [D] An approval whose answer does not echo both this request's `paymentRequestId` and
+    /// its `paymentAmount` (Antom's pay answer documents neither, §1.4) could be another
+    /// payment's signed SUCCESS replayed within the freshness window: nothing in it ties it to
+    /// this request. It is booked only once one `inquiryPayment` for this request id shows
+    /// SUCCESS with this amount (`map::inquiry` requires both echoed) and the very paymentId
+    /// the approval named. A record that disagrees, or no usable answer, makes the outcome
+    /// unknown — recovery asks again — never approved.
+    async fn confirm_approval(&self, req: &PayRequest, a: Approval) -> PayOutcome {
+        let unconfirmed = |why: String| PayOutcome::Unknown {
+            reason: UnknownReason::Mismatch(format!(
+                "the terminal approved payment {}, but {why}",
+                a.terminal_payment_id
+            )),
+        };
+        let q = PaymentQuery {
+            request_id: req.request_id.clone(),
+            amount: req.amount,
+        };
+        match self.query_payment(&q).await {
+            Ok(PaymentStatus::Succeeded(record))
+                if record.terminal_payment_id == a.terminal_payment_id =>
+            {
+                PayOutcome::Approved(Approval {
+                    paid_at: a.paid_at.clone().or(record.paid_at),
+                    ..a
+                })
+            }
+            Ok(PaymentStatus::Succeeded(record)) => unconfirmed(format!(
+                "its record of this request is payment {}",
+                record.terminal_payment_id
+            )),
+            Ok(PaymentStatus::Failed(d)) => unconfirmed(format!(
+                "its record of this request says failed ({})",
+                d.code
+            )),
+            Ok(PaymentStatus::NotFound) => unconfirmed("it has no record of this request".into()),
+            Ok(PaymentStatus::Pending) => {
+                unconfirmed("its record of this request is still running".into())
+            }
+            Err(e) => unconfirmed(format!("the approval could not be confirmed ({e})")),
         }
-        let (amount, paid) = (req.amount, req.payment.amount);
-        if amount.currency != paid.currency {
-            return Err(RequestError::Unsupported(format!(
-                "refunding in {} a payment made in {}",
-                amount.currency, paid.currency
-            )));
-        }
-        if amount.minor <= 0 || amount.minor > paid.minor {
-            return Err(RequestError::Unsupported(format!(
-                "a refund of {amount} on a payment of {paid}: refund between 1 minor unit and \
-                 the amount paid"
-            )));
-        }
-        if !self.customer_mode && amount != paid {
-            return Err(RequestError::Unsupported(format!(
-                "partial refunds through the API while Customer Mode is off ({amount} of \
-                 {paid}). A store manager does partial refunds in the D-store app on the \
-                 terminal; record that refund here afterwards"
-            )));
-        }
-        Ok(())
+    }
+
+    /// One `inquiryPayment` for `q`.
+    async fn query_payment(&self, q: &PaymentQuery) -> Result<PaymentStatus, InquiryError> {
+        let body = wire::InquiryPaymentRequest {
+            payment_request_id: q.request_id.to_string(),
+            extend_info: String::new(),
+        };
+        let resp: wire::InquiryPaymentResponse = self
+            .call(wire::path::INQUIRY_PAYMENT, &body, self.timing.inquiry)
+            .await
+            .map_err(inquiry_error)?;
+        tracing::info!(request_id = %q.request_id, code = %resp.result.result_code,
+            status = resp.payment_status.as_ref().map(|s| s.as_str()).unwrap_or("-"), "antom inquiry");
+        map::inquiry(q, &self.payment_method, &resp)
     }
 }
 
-fn amount(m: &kassa_core::Money) -> wire::Amount {
+pub(crate) fn amount(m: &kassa_core::Money) -> wire::Amount {
     wire::Amount {
         value: m.minor,
         currency: m.currency.code().to_string(),
@@ -195,9 +208,9 @@ impl<T: Transport> kassa_core::Terminal for Antom<T> {
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             cancel_before_card: false,
-            refunds: if !self.transport.carries_refunds() {
-                RefundRule::ManualOnly
-            } else if self.customer_mode {
+            // Every transport offers API refunds; a USB terminal that refuses them with no LAN
+            // address to fall back on says so when asked (see `refund.rs`).
+            refunds: if self.customer_mode {
                 RefundRule::FullOrOnePartial
             } else {
                 RefundRule::FullOnly
@@ -257,16 +270,20 @@ impl<T: Transport> kassa_core::Terminal for Antom<T> {
             extend_info: String::new(),
         };
         let request = self.prepare(wire::path::PAY, &body)?;
-        events.emit(TerminalEvent {
-            request_id: req.request_id.to_string(),
-            phase: Phase::OnTerminal,
-            countdown: Countdown::Start(self.pay_window_secs()),
-            can_cancel: false,
-            vendor_code: "pay".into(),
-        });
-        tracing::info!(request_id = %req.request_id, "antom pay sent");
+        // The sent moment, then the countdown: nothing says "on the terminal" before it.
+        let on_sent = || {
+            events.sent();
+            tracing::info!(request_id = %req.request_id, "antom pay sent");
+            events.emit(TerminalEvent {
+                request_id: req.request_id.to_string(),
+                phase: Phase::OnTerminal,
+                countdown: Countdown::Start(self.pay_window_secs()),
+                can_cancel: false,
+                vendor_code: "pay".into(),
+            });
+        };
         let outcome = match self
-            .exchange::<wire::PayResponse>(&request, self.timing.pay)
+            .exchange::<wire::PayResponse>(&request, self.timing.pay, &on_sent)
             .await
         {
             Err(CallError::NotSent(e)) => return Err(e),
@@ -279,10 +296,12 @@ impl<T: Transport> kassa_core::Terminal for Antom<T> {
                     &self.payment_method,
                     &resp,
                 );
+                let echoed = resp.payment_request_id.is_some() && resp.payment_amount.is_some();
                 match mapped {
                     PayOutcome::Declined(d) if resp.payment_request_id.is_none() => {
                         self.confirm_decline(req, d).await
                     }
+                    PayOutcome::Approved(a) if !echoed => self.confirm_approval(req, a).await,
                     other => other,
                 }
             }
@@ -292,17 +311,7 @@ impl<T: Transport> kassa_core::Terminal for Antom<T> {
     }
 
     async fn inquire_payment(&self, q: &PaymentQuery) -> Result<PaymentStatus, InquiryError> {
-        let body = wire::InquiryPaymentRequest {
-            payment_request_id: q.request_id.to_string(),
-            extend_info: String::new(),
-        };
-        let resp: wire::InquiryPaymentResponse = self
-            .call(wire::path::INQUIRY_PAYMENT, &body, self.timing.inquiry)
-            .await
-            .map_err(inquiry_error)?;
-        tracing::info!(request_id = %q.request_id, code = %resp.result.result_code,
-            status = resp.payment_status.as_ref().map(|s| s.as_str()).unwrap_or("-"), "antom inquiry");
-        map::inquiry(q, &self.payment_method, &resp)
+        self.query_payment(q).await
     }
 
     async fn cancel(&self, _request_id: &RequestId) -> Result<CancelAck, RequestError> {
@@ -312,61 +321,15 @@ impl<T: Transport> kassa_core::Terminal for Antom<T> {
     }
 
     async fn refund(&self, req: &RefundRequest) -> Result<RefundOutcome, RequestError> {
-        self.check_refund(req)?;
-        let body = self.refund_body(req);
-        tracing::info!(refund_request_id = %req.refund_request_id,
-            payment_id = %req.payment.terminal_payment_id, full = body.refund_amount.is_none(), "antom refund sent");
-        let outcome = match self
-            .call::<_, wire::RefundResponse>(wire::path::REFUND, &body, self.timing.refund)
-            .await
-        {
-            Err(CallError::NotSent(e)) => return Err(e),
-            Err(CallError::Unknown(reason)) => RefundOutcome::Unknown {
-                reason,
-                terminal_refund_id: None,
-            },
-            Ok(resp) => map::refund(req, &resp),
-        };
-        tracing::info!(refund_request_id = %req.refund_request_id, outcome = refund_outcome_name(&outcome), "antom refund outcome");
-        Ok(outcome)
+        self.send_refund(req).await
     }
 
     async fn inquire_refund(&self, q: &RefundQuery) -> Result<RefundStatus, InquiryError> {
-        if !self.transport.carries_refunds() {
-            return Err(InquiryError::Unsupported(
-                "refunds without the terminal's LAN address: check the terminal's screen".into(),
-            ));
-        }
-        if let Some(refund_id) = &q.terminal_refund_id {
-            let body = wire::InquiryRefundRequest {
-                refund_id: refund_id.clone(),
-                extend_info: String::new(),
-            };
-            let resp: wire::InquiryRefundResponse = self
-                .call(wire::path::INQUIRY_REFUND, &body, self.timing.inquiry)
-                .await
-                .map_err(inquiry_error)?;
-            tracing::info!(refund_id = %refund_id, code = %resp.result.result_code, "antom refund inquiry");
-            return map::inquiry_refund(&q.request, refund_id, &resp);
-        }
-        // [D] Without a refund id (the refund's answer was lost) there is nothing to put in
-        // inquiryRefund, which takes only `refundId`. Antom's idempotency answers instead:
-        // `refund` re-sent with the SAME refundRequestId and amount returns the first refund's
-        // outcome rather than refunding twice; a different amount would get
-        // DPOS_PAYMENT_REPEAT_REQ_INCONSISTENT. If the first request never arrived, the
-        // re-send performs the refund the ledger already committed to — also correct. The
-        // Customer Mode check is not repeated: this is the same request, already accepted.
-        let body = self.refund_body(&q.request);
-        tracing::info!(refund_request_id = %q.request.refund_request_id, "antom refund re-sent to learn its outcome");
-        let resp: wire::RefundResponse = self
-            .call(wire::path::REFUND, &body, self.timing.refund)
-            .await
-            .map_err(inquiry_error)?;
-        map::resent_refund(map::refund(&q.request, &resp))
+        self.query_refund(q).await
     }
 }
 
-fn inquiry_error(e: CallError) -> InquiryError {
+pub(crate) fn inquiry_error(e: CallError) -> InquiryError {
     match e {
         CallError::NotSent(e) => InquiryError::Unreachable(e.to_string()),
         CallError::Unknown(reason) => InquiryError::Untrustworthy(reason),
@@ -381,7 +344,7 @@ fn outcome_name(o: &PayOutcome) -> &'static str {
     }
 }
 
-fn refund_outcome_name(o: &RefundOutcome) -> &'static str {
+pub(crate) fn refund_outcome_name(o: &RefundOutcome) -> &'static str {
     match o {
         RefundOutcome::Approved(_) => "approved",
         RefundOutcome::Declined(_) => "declined",

@@ -6,7 +6,7 @@
 use super::*;
 use crate::protocol::test_keys::{dir, read, POS_PRIVATE, TERMINAL_PRIVATE, TERMINAL_PUBLIC};
 use crate::protocol::{Envelope, MessageMeta, PrivateKey};
-use crate::transport::{InboundResponse, NoAnswer, OutboundRequest, TransportError};
+use crate::transport::{InboundResponse, NoAnswer, OnSent, OutboundRequest, TransportError};
 use kassa_core::{Currency, ManualClock, Money, PaymentRef, Terminal, UnknownReason, VecSink};
 use serde_json::{json, Value};
 use std::collections::VecDeque;
@@ -56,7 +56,16 @@ impl Transport for &'static FakeTerminal {
     async fn send(
         &self,
         r: &OutboundRequest,
+        t: Duration,
+    ) -> Result<InboundResponse, TransportError> {
+        self.deliver(r, t, &|| {}).await
+    }
+
+    async fn deliver(
+        &self,
+        r: &OutboundRequest,
         _t: Duration,
+        on_sent: OnSent<'_>,
     ) -> Result<InboundResponse, TransportError> {
         let reply = self
             .replies
@@ -67,6 +76,7 @@ impl Transport for &'static FakeTerminal {
         if matches!(reply, Reply::NotSent) {
             return Err(TransportError::NotSent("connection refused".into()));
         }
+        on_sent();
         let meta = MessageMeta {
             method: "POST",
             path: &r.path,
@@ -296,6 +306,9 @@ async fn refund_inquiry_uses_the_refund_id_or_resends_the_same_request() {
             json!({"refundId": "RID1", "refundStatus": "SUCCESS", "paymentId": "PID1"}),
         )),
         Reply::Json(ok(json!({"refundRequestId": "R1", "refundId": "RID1"}))),
+        Reply::Json(ok(
+            json!({"refundId": "RID1", "refundStatus": "SUCCESS", "paymentId": "PID1"}),
+        )),
     ]);
     let d = driver(f, true);
     let with_id = RefundQuery {
@@ -323,6 +336,132 @@ async fn refund_inquiry_uses_the_refund_id_or_resends_the_same_request() {
         json!({"value": 5000, "currency": "KRW"}),
         "and amount"
     );
+    assert_eq!(
+        seen[1].2.get("originalMerchantRefundId"),
+        None,
+        "not over the LAN"
+    );
+    // The re-sent request only taught the refund id: inquiryRefund by it decided.
+    assert_eq!(seen[2].0, "/v2/payments/inquiryRefund");
+    assert_eq!(seen[2].2, json!({"refundId": "RID1", "extendInfo": ""}));
+}
+
+#[tokio::test]
+async fn an_f_to_a_resent_refund_keeps_it_unknown() {
+    let f = fake(vec![Reply::Json(json!({"result": {"resultStatus": "F",
+        "resultCode": "DPOS_PAYMENT_ORDER_IS_CLOSED", "resultMessage": ""}}))]);
+    let d = driver(f, false);
+    let got = d
+        .inquire_refund(&RefundQuery {
+            request: refund_req(12500),
+            terminal_refund_id: None,
+        })
+        .await;
+    assert!(
+        matches!(
+            got,
+            Err(InquiryError::Untrustworthy(UnknownReason::NotFinal(_)))
+        ),
+        "{got:?}"
+    );
+}
+
+/// Records, in order, the sent moment and the events.
+#[derive(Default)]
+struct Order(Mutex<Vec<String>>);
+
+impl EventSink for Order {
+    fn emit(&self, e: kassa_core::TerminalEvent) {
+        self.0.lock().unwrap().push(format!("{:?}", e.phase));
+    }
+    fn sent(&self) {
+        self.0.lock().unwrap().push("sent".into());
+    }
+}
+
+#[tokio::test]
+async fn the_sent_moment_comes_first_and_never_when_nothing_left() {
+    let echoed = ok(
+        json!({"paymentId": "PID1", "paymentRequestId": "KS20261121A0001",
+        "paymentAmount": {"value": 12500, "currency": "KRW"}}),
+    );
+    let f = fake(vec![Reply::NotSent, Reply::Json(echoed)]);
+    let d = driver(f, false);
+    let sink = Order::default();
+    assert!(matches!(
+        d.pay(&pay_req(), &sink).await,
+        Err(RequestError::Unreachable(_))
+    ));
+    assert!(
+        sink.0.lock().unwrap().is_empty(),
+        "nothing left: no sent, no event"
+    );
+    let out = d.pay(&pay_req(), &sink).await.unwrap();
+    assert!(matches!(out, PayOutcome::Approved(_)), "{out:?}");
+    assert_eq!(*sink.0.lock().unwrap(), vec!["sent", "OnTerminal"]);
+}
+
+#[tokio::test]
+async fn an_approval_that_echoes_neither_id_nor_amount_is_booked_only_when_the_inquiry_agrees() {
+    let bare = || Reply::Json(ok(json!({"paymentId": "PID1"})));
+    let record = |pid: &str, value: i64| {
+        Reply::Json(ok(
+            json!({"paymentRequestId": "KS20261121A0001", "paymentId": pid,
+            "paymentStatus": "SUCCESS", "paymentAmount": {"value": value, "currency": "KRW"},
+            "paymentTime": "2026-11-21T10:15:40+09:00"}),
+        ))
+    };
+    // The record agrees: approved, after one inquiry for this request id.
+    let f = fake(vec![bare(), record("PID1", 12500)]);
+    let out = driver(f, false)
+        .pay(&pay_req(), &VecSink::default())
+        .await
+        .unwrap();
+    let PayOutcome::Approved(a) = out else {
+        panic!("{out:?}")
+    };
+    assert_eq!(a.terminal_payment_id, "PID1");
+    assert_eq!(a.paid_at.as_deref(), Some("2026-11-21T10:15:40+09:00"));
+    {
+        let seen = f.seen.lock().unwrap();
+        assert_eq!(seen[1].0, "/v2/payments/inquiryPayment");
+        assert_eq!(seen[1].2["paymentRequestId"], "KS20261121A0001");
+    }
+    // Another payment's approval, another amount, no record, no answer: never approved.
+    for second in [
+        record("PID2", 12500),
+        record("PID1", 3000),
+        Reply::Json(json!({"result": {"resultStatus": "F",
+            "resultCode": "DPOS_PAYMENT_ORDER_NOT_EXIST", "resultMessage": "none"}})),
+        Reply::Timeout,
+    ] {
+        let f = fake(vec![bare(), second]);
+        let out = driver(f, false)
+            .pay(&pay_req(), &VecSink::default())
+            .await
+            .unwrap();
+        assert!(
+            matches!(
+                out,
+                PayOutcome::Unknown {
+                    reason: UnknownReason::Mismatch(_)
+                }
+            ),
+            "{out:?}"
+        );
+    }
+    // Only the id echoed, not the amount: confirmed too.
+    let f = fake(vec![
+        Reply::Json(ok(
+            json!({"paymentId": "PID1", "paymentRequestId": "KS20261121A0001"}),
+        )),
+        Reply::Timeout,
+    ]);
+    let out = driver(f, false)
+        .pay(&pay_req(), &VecSink::default())
+        .await
+        .unwrap();
+    assert!(matches!(out, PayOutcome::Unknown { .. }), "{out:?}");
 }
 
 #[tokio::test]

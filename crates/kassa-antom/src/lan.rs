@@ -4,9 +4,16 @@
 //!
 //! Every call opens a fresh connection (no idle pool): a pooled connection the terminal
 //! closed in the meantime could swallow a request and blur "not sent" into "no answer".
+//!
+//! The sent moment: `on_sent` is called right before reqwest's `send()`, which connects and
+//! then writes. A connection that was never established (`is_connect()`, which fails before
+//! any request byte is written) is [`TransportError::NotSent`]; every other failure after
+//! that is [`TransportError::NoAnswer`]. Redirects are not followed and an answer body is
+//! read up to [`MAX_BODY`]: either is refused as an answer (the outcome is unknown), so no
+//! peer on the LAN can send the request elsewhere or make the till buffer without bound.
 
 use crate::transport::{
-    header, InboundResponse, NoAnswer, OutboundRequest, Transport, TransportError,
+    header, InboundResponse, NoAnswer, OnSent, OutboundRequest, Transport, TransportError,
 };
 use async_trait::async_trait;
 use std::error::Error as _;
@@ -14,6 +21,9 @@ use std::time::Duration;
 
 /// How long connecting may take before the terminal counts as unreachable.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The largest answer body read: the USB framing's body bound (docs/protocols.md §2.2).
+pub const MAX_BODY: usize = 1024 * 1024;
 
 /// HTTP to one terminal on the store LAN.
 #[derive(Debug, Clone)]
@@ -29,6 +39,7 @@ impl LanTransport {
             .no_proxy()
             .connect_timeout(CONNECT_TIMEOUT)
             .pool_max_idle_per_host(0)
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| format!("the HTTP client could not be built: {e}"))?;
         let host = host.trim();
@@ -83,9 +94,18 @@ impl Transport for LanTransport {
         request: &OutboundRequest,
         timeout: Duration,
     ) -> Result<InboundResponse, TransportError> {
+        self.deliver(request, timeout, &|| {}).await
+    }
+
+    async fn deliver(
+        &self,
+        request: &OutboundRequest,
+        timeout: Duration,
+        on_sent: OnSent<'_>,
+    ) -> Result<InboundResponse, TransportError> {
         let url = format!("{}{}", self.base, request.path);
         let exchange = async {
-            let response = self
+            let post = self
                 .client
                 .post(&url)
                 .timeout(timeout)
@@ -94,19 +114,42 @@ impl Transport for LanTransport {
                 .header(header::CONTENT_TYPE, header::JSON_UTF8)
                 .header(header::SIGNATURE, &request.signature)
                 .header(header::ENCRYPT, &request.encrypt)
-                .body(request.body.clone())
-                .send()
-                .await
-                .map_err(|e| classify(&e))?;
-            let status = response.status().as_u16();
+                .body(request.body.clone());
+            on_sent();
+            let mut response = post.send().await.map_err(|e| classify(&e))?;
+            let status = response.status();
+            if status.is_redirection() {
+                return Err(TransportError::NoAnswer(NoAnswer::Refused(format!(
+                    "the terminal's address answered with a redirect (HTTP {}), which is not \
+                     followed",
+                    status.as_u16()
+                ))));
+            }
+            let too_big = || {
+                TransportError::NoAnswer(NoAnswer::Refused(format!(
+                    "the answer is larger than {MAX_BODY} bytes"
+                )))
+            };
+            if response
+                .content_length()
+                .is_some_and(|n| n > MAX_BODY as u64)
+            {
+                return Err(too_big());
+            }
             let headers = response
                 .headers()
                 .iter()
                 .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
                 .collect();
-            let body = response.bytes().await.map_err(|e| classify(&e))?.to_vec();
+            let mut body = Vec::new();
+            while let Some(chunk) = response.chunk().await.map_err(|e| classify(&e))? {
+                if body.len() + chunk.len() > MAX_BODY {
+                    return Err(too_big());
+                }
+                body.extend_from_slice(&chunk);
+            }
             Ok(InboundResponse {
-                status,
+                status: status.as_u16(),
                 headers,
                 body,
             })
@@ -162,8 +205,65 @@ mod tests {
         let port = listener.local_addr().unwrap().port();
         drop(listener);
         let t = LanTransport::new("127.0.0.1", port).unwrap();
-        let e = t.send(&request(), PATIENT).await.unwrap_err();
+        let marks = std::sync::atomic::AtomicU32::new(0);
+        let on_sent = || {
+            marks.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        };
+        let e = t.deliver(&request(), PATIENT, &on_sent).await.unwrap_err();
         assert!(matches!(e, TransportError::NotSent(_)), "{e:?}");
+        // Marked once, right before reqwest's send (which then failed to connect).
+        assert_eq!(marks.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+
+    /// Serves one connection: reads the request, writes `answer`, closes.
+    async fn answer_once(answer: Vec<u8>) -> (u16, tokio::task::JoinHandle<()>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            read_request(&mut s).await;
+            // The client may hang up early on a refused answer.
+            let _ = s.write_all(&answer).await;
+        });
+        (port, server)
+    }
+
+    #[tokio::test]
+    async fn a_redirect_is_not_followed_and_is_no_answer() {
+        let (port, server) = answer_once(
+            b"HTTP/1.1 307 Temporary Redirect\r\nLocation: http://192.0.2.1:8344/v2/payments/pay\r\nContent-Length: 0\r\n\r\n".to_vec(),
+        )
+        .await;
+        let t = LanTransport::new("127.0.0.1", port).unwrap();
+        let e = t.send(&request(), PATIENT).await.unwrap_err();
+        assert!(
+            matches!(e, TransportError::NoAnswer(NoAnswer::Refused(ref m)) if m.contains("307")),
+            "{e:?}"
+        );
+        server.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn an_answer_beyond_the_size_bound_is_no_answer() {
+        // Announced too long, and too long without an announced length.
+        let mut long = format!(
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n",
+            MAX_BODY + 1
+        )
+        .into_bytes();
+        long.extend(vec![b'a'; 16]);
+        let mut unannounced = b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n".to_vec();
+        unannounced.extend(vec![b'a'; MAX_BODY + 1]);
+        for answer in [long, unannounced] {
+            let (port, server) = answer_once(answer).await;
+            let t = LanTransport::new("127.0.0.1", port).unwrap();
+            let e = t.send(&request(), PATIENT).await.unwrap_err();
+            assert!(
+                matches!(e, TransportError::NoAnswer(NoAnswer::Refused(ref m)) if m.contains("larger")),
+                "{e:?}"
+            );
+            server.await.unwrap();
+        }
     }
 
     #[tokio::test]

@@ -16,6 +16,7 @@ pub mod lan;
 mod map;
 pub mod protocol;
 pub mod receipt;
+mod refund;
 pub mod transport;
 pub mod usb;
 pub mod wire;

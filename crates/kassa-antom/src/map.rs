@@ -21,10 +21,18 @@ fn non_empty(s: &Option<String>) -> Option<String> {
         .map(str::to_string)
 }
 
+/// A decline from `result`. A terminal that gives no message leaves the code as the message,
+/// so no one is ever shown an empty reason.
 fn decline(result: &wire::ResultInfo, retryable: bool) -> Decline {
+    let code = result.result_code.to_string();
+    let message = result.result_message.trim();
     Decline {
-        code: result.result_code.to_string(),
-        message: result.result_message.clone(),
+        message: if message.is_empty() {
+            format!("the terminal gave no reason (code {code})")
+        } else {
+            message.to_string()
+        },
+        code,
         retryable,
     }
 }
@@ -302,23 +310,46 @@ pub(crate) fn inquiry_refund(
     }
 }
 
-/// The refund's state from re-sending `refund` with the same `refundRequestId` (used when
-/// the first answer, and with it the refund id, was lost; see the driver's `[D]` note).
-pub(crate) fn resent_refund(outcome: RefundOutcome) -> Result<RefundStatus, InquiryError> {
+/// What re-sending `refund` with the same `refundRequestId` tells (used when the first answer,
+/// and with it the refund id, was lost; see the driver's `[D]` note).
+///
+/// Only an `S` answer teaches something: the refund id, which the driver then asks
+/// `inquiryRefund` about ([`Resent::RefundId`]). An `F` answer to a *repeated* request id
+/// proves nothing about the first refund (docs/protocols.md §1.5: refund idempotency is not
+/// documented; a terminal may refuse the repeat because the first refund already took the
+/// money), so it is `Err(Untrustworthy(NotFinal))`: recovery keeps the refund unknown and its
+/// amount reserved until `inquiryRefund` or a manager settles it. `Untrustworthy` rather than
+/// `RefundStatus::Pending`, because the log then says why. `U` is `Pending`.
+pub(crate) fn resent_refund(outcome: RefundOutcome) -> Result<Resent, InquiryError> {
     match outcome {
-        RefundOutcome::Approved(a) => Ok(RefundStatus::Succeeded(a)),
+        RefundOutcome::Approved(a) => Ok(Resent::RefundId(a.terminal_refund_id)),
         RefundOutcome::Declined(d) if d.code == ResultCode::RepeatReqInconsistent.as_str() => {
             Err(InquiryError::Untrustworthy(UnknownReason::Mismatch(
                 "the terminal holds this refund request id with a different amount".into(),
             )))
         }
-        RefundOutcome::Declined(d) => Ok(RefundStatus::Failed(d)),
+        RefundOutcome::Declined(d) => Err(InquiryError::Untrustworthy(UnknownReason::NotFinal(
+            format!(
+                "the terminal refused the repeated refund request ({}: {}), which says nothing \
+                 about the first one; check the terminal's screen",
+                d.code, d.message
+            ),
+        ))),
         RefundOutcome::Unknown {
             reason: UnknownReason::NotFinal(_),
             ..
-        } => Ok(RefundStatus::Pending),
+        } => Ok(Resent::Pending),
         RefundOutcome::Unknown { reason, .. } => Err(InquiryError::Untrustworthy(reason)),
     }
+}
+
+/// What a re-sent refund taught.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Resent {
+    /// The terminal has the refund under this id: ask `inquiryRefund` how it stands.
+    RefundId(String),
+    /// The terminal says the refund is still running.
+    Pending,
 }
 
 #[cfg(test)]

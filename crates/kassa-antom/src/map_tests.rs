@@ -370,12 +370,12 @@ fn refund_inquiry_statuses_and_checks() {
 }
 
 #[test]
-fn a_resent_refund_reads_as_the_first_ones_outcome() {
+fn a_resent_refund_teaches_only_its_refund_id_and_an_f_to_the_repeat_proves_nothing() {
     let req = refund_req(12500);
-    assert!(matches!(
+    assert_eq!(
         resent_refund(refund(&req, &refund_resp("S", "SUCCESS", Some("RID")))),
-        Ok(RefundStatus::Succeeded(_))
-    ));
+        Ok(Resent::RefundId("RID".into()))
+    );
     assert!(matches!(
         resent_refund(refund(
             &req,
@@ -383,15 +383,39 @@ fn a_resent_refund_reads_as_the_first_ones_outcome() {
         )),
         Err(InquiryError::Untrustworthy(UnknownReason::Mismatch(_)))
     ));
-    assert!(matches!(
-        resent_refund(refund(
-            &req,
-            &refund_resp("F", "DPOS_PAYMENT_ORDER_IS_CLOSED", None)
-        )),
-        Ok(RefundStatus::Failed(_))
-    ));
+    // The first refund may have taken the money: an F to the repeat keeps it unknown.
+    for code in [
+        "DPOS_PAYMENT_ORDER_IS_CLOSED",
+        "PROCESS_FAIL",
+        "SOMETHING_NEW",
+    ] {
+        let got = resent_refund(refund(&req, &refund_resp("F", code, None)));
+        assert!(
+            matches!(got, Err(InquiryError::Untrustworthy(UnknownReason::NotFinal(ref m))) if m.contains(code)),
+            "{code}: {got:?}"
+        );
+    }
     assert_eq!(
         resent_refund(refund(&req, &refund_resp("U", "X", None))),
-        Ok(RefundStatus::Pending)
+        Ok(Resent::Pending)
     );
+}
+
+#[test]
+fn a_decline_without_a_message_still_says_something() {
+    let mut resp = refund_resp("F", "PROCESS_FAIL", None);
+    resp.result.result_message = " ".into();
+    let RefundOutcome::Declined(d) = refund(&refund_req(12500), &resp) else {
+        panic!()
+    };
+    assert_eq!(d.code, "PROCESS_FAIL");
+    assert!(
+        !d.message.trim().is_empty() && d.message.contains("PROCESS_FAIL"),
+        "{d:?}"
+    );
+    resp.result.result_message = "refund not allowed".into();
+    let RefundOutcome::Declined(d) = refund(&refund_req(12500), &resp) else {
+        panic!()
+    };
+    assert_eq!(d.message, "refund not allowed");
 }

@@ -75,6 +75,9 @@ pub enum NoAnswer {
     Timeout,
     /// The connection broke after (part of) the request was sent.
     ConnectionLost(String),
+    /// Something came back that is not read as an answer at all (a redirect, a body beyond
+    /// the size bound).
+    Refused(String),
 }
 
 /// Why a transport returned no answer.
@@ -93,9 +96,14 @@ impl fmt::Display for NoAnswer {
         match self {
             NoAnswer::Timeout => f.write_str("timed out"),
             NoAnswer::ConnectionLost(why) => write!(f, "connection lost ({why})"),
+            NoAnswer::Refused(why) => write!(f, "answer refused ({why})"),
         }
     }
 }
+
+/// Called once, at the last moment before a request's bytes are written (the driver marks
+/// the attempt sent there; `kassa_core::EventSink::sent`).
+pub type OnSent<'a> = &'a (dyn Fn() + Send + Sync);
 
 /// Carries one request to the terminal and its answer back.
 #[async_trait]
@@ -103,11 +111,16 @@ pub trait Transport: Send + Sync + fmt::Debug {
     /// The driver kind this transport makes (`antom-lan`, `antom-usb`).
     fn kind(&self) -> &'static str;
 
-    /// Whether `refund` and `inquiryRefund` can travel this way. The N950 takes refunds over
-    /// the LAN only (docs/protocols.md §1.6): a USB transport without a LAN address says no, and the
-    /// driver then offers refunds as done on the terminal by a manager.
-    fn carries_refunds(&self) -> bool {
-        true
+    /// Whether this is Antom's "USB cable communication mode", where a refund carries
+    /// `originalMerchantRefundId` (docs/protocols.md §1.4, §1.6).
+    fn is_cable(&self) -> bool {
+        false
+    }
+
+    /// Where refund calls go when this transport's terminal refuses them (a USB terminal's
+    /// LAN address, §1.6); `None` when there is no other way.
+    fn refund_fallback(&self) -> Option<&dyn Transport> {
+        None
     }
 
     /// Sends `request` and waits at most `timeout` for the whole answer.
@@ -116,4 +129,18 @@ pub trait Transport: Send + Sync + fmt::Debug {
         request: &OutboundRequest,
         timeout: Duration,
     ) -> Result<InboundResponse, TransportError>;
+
+    /// [`Transport::send`], calling `on_sent` exactly once if and when the request is about
+    /// to be written — after any connection or device set-up, right before the first byte —
+    /// and never when nothing is written. The LAN and USB transports do exactly that; this
+    /// default (for test stand-ins) calls it before `send`.
+    async fn deliver(
+        &self,
+        request: &OutboundRequest,
+        timeout: Duration,
+        on_sent: OnSent<'_>,
+    ) -> Result<InboundResponse, TransportError> {
+        on_sent();
+        self.send(request, timeout).await
+    }
 }

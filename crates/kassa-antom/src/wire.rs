@@ -186,6 +186,10 @@ pub struct RefundRequest {
     /// Why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memo: Option<String>,
+    /// The refund request id again, "required for USB cable communication mode" (Antom's
+    /// refund page, docs/protocols.md §1.4); absent over the LAN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_merchant_refund_id: Option<String>,
     /// Merchant's free text; empty.
     #[serde(default)]
     pub extend_info: String,

@@ -355,18 +355,18 @@ mod running {
                 client_id: DEMO_SN.into(),
                 pos_key_path: pos_key.clone(),
                 terminal_key_path: terminal_key.clone(),
-                envelope: kassa_antom::Envelope::Gcm,
+                envelope: kassa_antom::Envelope::Ecb,
                 customer_mode: true,
                 payment_method: "CARD".into(),
                 timing: kassa_antom::AntomConfig::default_timing(),
             };
-            // Refunds go over the LAN, as §1.6 has it for a terminal with a LAN address.
+            // Refunds go over the cable; the LAN address is where they go if the cable refuses them (§1.6).
             let n950_usb_cfg = kassa_antom::usb::AntomUsbConfig {
                 serial: Some(DEMO_SN.into()),
                 client_id: DEMO_SN.into(),
                 pos_key_path: pos_key,
                 terminal_key_path: terminal_key,
-                envelope: kassa_antom::Envelope::Gcm,
+                envelope: kassa_antom::Envelope::Ecb,
                 customer_mode: true,
                 payment_method: "CARD".into(),
                 timing: kassa_antom::AntomConfig::default_timing(),

@@ -147,10 +147,10 @@ pub enum OnOff {
 /// Envelope profile.
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EnvelopeArg {
+    /// AES-ECB with PKCS#7 padding (the default, as Ant's own code does).
+    Ecb,
     /// AES-256-GCM.
     Gcm,
-    /// AES-256-ECB.
-    Ecb,
 }
 
 /// Overrides of a terminal's vendor timeouts (`30`, `30s` or `500ms`).
@@ -197,8 +197,8 @@ pub struct AntomLanArgs {
     /// Antom's (the terminal's) public key, PEM file.
     #[arg(long)]
     pub terminal_key: PathBuf,
-    /// Body envelope profile.
-    #[arg(long, value_enum, default_value = "gcm")]
+    /// Body envelope profile (ecb unless the terminal is confirmed to use gcm).
+    #[arg(long, value_enum, default_value = "ecb")]
     pub envelope: EnvelopeArg,
     /// Terminal Customer Mode (decides the refund rules).
     #[arg(long, value_enum, default_value = "off")]
@@ -233,15 +233,15 @@ pub struct AntomUsbArgs {
     /// Antom's (the terminal's) public key, PEM file.
     #[arg(long)]
     pub terminal_key: PathBuf,
-    /// The terminal's LAN address, for refunds (the N950 refunds over the LAN only); without
-    /// it, refunds are done on the terminal and recorded with `kassactl refund --terminal-ref`.
+    /// The terminal's LAN address, for refunds the terminal refuses over the cable; without
+    /// it, those are done on the terminal and recorded with `kassactl refund --terminal-ref`.
     #[arg(long)]
     pub lan_host: Option<String>,
     /// The terminal's LAN port.
     #[arg(long, default_value_t = 8344)]
     pub lan_port: u16,
-    /// Body envelope profile.
-    #[arg(long, value_enum, default_value = "gcm")]
+    /// Body envelope profile (ecb unless the terminal is confirmed to use gcm).
+    #[arg(long, value_enum, default_value = "ecb")]
     pub envelope: EnvelopeArg,
     /// Terminal Customer Mode (decides the refund rules over the LAN).
     #[arg(long, value_enum, default_value = "off")]

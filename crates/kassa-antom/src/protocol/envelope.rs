@@ -4,8 +4,14 @@
 //!
 //! | profile | body on the wire |
 //! |---|---|
-//! | `gcm` (default) | Base64(nonce(12) ‖ AES-256-GCM ciphertext ‖ tag(16)), no AAD |
-//! | `ecb` | Base64(AES-256-ECB ciphertext, PKCS#7 padding) |
+//! | `ecb` (default) | Base64(AES-ECB ciphertext, PKCS#7 padding) |
+//! | `gcm` | Base64(nonce(12) ‖ AES-256-GCM ciphertext ‖ tag(16)), no AAD |
+//!
+//! `ecb` is the default because it is the only mode any Ant Group code uses with this header
+//! [M]; `gcm` is our own authenticated option [D]. We always send a 32-byte key; a received key
+//! of 16, 24 or 32 bytes is taken for `ecb` (Ant's samples send 16-byte keys), `gcm` needs 32.
+//! ECB has no integrity of its own: the signature, verified before anything is unwrapped,
+//! is what protects the body.
 //!
 //! Unwrapping uses the blinded RSA decryption (RUSTSEC-2023-0071).
 
@@ -23,8 +29,10 @@ use rand::RngCore;
 use rsa::Pkcs1v15Encrypt;
 use serde::{Deserialize, Serialize};
 
-/// Length of the one-time AES-256 key.
+/// Length of the one-time AES-256 key this end sends.
 pub const KEY_LEN: usize = 32;
+/// Key lengths a receiver takes (AES-128, -192, -256; docs/protocols.md §1.3).
+pub const RECEIVED_KEY_LENS: [usize; 3] = [16, 24, 32];
 /// Length of the GCM nonce at the start of a `gcm` body.
 pub const NONCE_LEN: usize = 12;
 const TAG_LEN: usize = 16;
@@ -33,11 +41,13 @@ const TAG_LEN: usize = 16;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Envelope {
-    /// AES-256-GCM with a random 12-byte nonce, authenticated [D].
+    /// AES-ECB with PKCS#7 padding, as every Ant Group implementation of the header does [M]:
+    /// the default.
     #[default]
-    Gcm,
-    /// AES-256-ECB with PKCS#7 padding, as Ant Group's gateway SDKs do [M].
     Ecb,
+    /// AES-256-GCM with a random 12-byte nonce, authenticated [D]: for a terminal confirmed
+    /// to use it.
+    Gcm,
 }
 
 impl Envelope {
@@ -63,8 +73,10 @@ impl std::str::FromStr for Envelope {
     }
 }
 
-/// A one-time AES key; never printed.
+/// A one-time AES key as this end makes it; never printed.
 pub type AesKey = Secret<[u8; KEY_LEN]>;
+/// A one-time AES key as received: 16, 24 or 32 bytes; never printed.
+pub type ReceivedKey = Secret<Vec<u8>>;
 
 /// Why an envelope could not be made or opened.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -100,31 +112,67 @@ pub fn wrap_key(receiver: &PublicKey, key: &AesKey) -> Result<Vec<u8>, EnvelopeE
         .map_err(|e| EnvelopeError::Wrap(e.to_string()))
 }
 
-/// Unwraps a key sent to us (blinded RSA decryption); anything but 32 bytes is refused.
-pub fn unwrap_key(own: &PrivateKey, wrapped: &[u8]) -> Result<AesKey, EnvelopeError> {
+/// Unwraps a key sent to us (blinded RSA decryption); a key of any length but 16, 24 or 32
+/// bytes is refused.
+pub fn unwrap_key(own: &PrivateKey, wrapped: &[u8]) -> Result<ReceivedKey, EnvelopeError> {
     let plain = own
         .rsa()
         .decrypt_blinded(&mut OsRng, Pkcs1v15Encrypt, wrapped)
         .map_err(|_| EnvelopeError::Unwrap)?;
-    let key: [u8; KEY_LEN] = plain
-        .as_slice()
-        .try_into()
-        .map_err(|_| EnvelopeError::Unwrap)?;
-    Ok(Secret::new(key))
+    if !RECEIVED_KEY_LENS.contains(&plain.len()) {
+        return Err(EnvelopeError::Unwrap);
+    }
+    Ok(Secret::new(plain))
 }
 
-/// Encrypts `plaintext` under `key`; `nonce` is used by `gcm` only. Deterministic, so tests
-/// can reproduce vectors; [`seal`] supplies fresh randomness.
-pub fn encrypt_body(
+/// The GCM cipher; only a 32-byte key is taken.
+fn gcm(key: &[u8]) -> Result<Aes256Gcm, EnvelopeError> {
+    Aes256Gcm::new_from_slice(key).map_err(|_| EnvelopeError::Unwrap)
+}
+
+/// AES-ECB with PKCS#7 padding under a 16-, 24- or 32-byte key.
+fn ecb_encrypt(key: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, EnvelopeError> {
+    fn run<C: BlockEncryptMut + KeyInit>(key: &[u8], p: &[u8]) -> Result<Vec<u8>, EnvelopeError> {
+        Ok(C::new_from_slice(key)
+            .map_err(|_| EnvelopeError::Unwrap)?
+            .encrypt_padded_vec_mut::<Pkcs7>(p))
+    }
+    match key.len() {
+        16 => run::<ecb::Encryptor<aes::Aes128>>(key, plaintext),
+        24 => run::<ecb::Encryptor<aes::Aes192>>(key, plaintext),
+        32 => run::<ecb::Encryptor<aes::Aes256>>(key, plaintext),
+        _ => Err(EnvelopeError::Unwrap),
+    }
+}
+
+fn ecb_decrypt(key: &[u8], raw: &[u8]) -> Result<Vec<u8>, EnvelopeError> {
+    fn run<C: BlockDecryptMut + KeyInit>(key: &[u8], raw: &[u8]) -> Result<Vec<u8>, EnvelopeError> {
+        C::new_from_slice(key)
+            .map_err(|_| EnvelopeError::Unwrap)?
+            .decrypt_padded_vec_mut::<Pkcs7>(raw)
+            .map_err(|_| EnvelopeError::Body("bad ecb length or padding"))
+    }
+    match key.len() {
+        16 => run::<ecb::Decryptor<aes::Aes128>>(key, raw),
+        24 => run::<ecb::Decryptor<aes::Aes192>>(key, raw),
+        32 => run::<ecb::Decryptor<aes::Aes256>>(key, raw),
+        _ => Err(EnvelopeError::Unwrap),
+    }
+}
+
+/// Encrypts `plaintext` under `key` (`gcm`: 32 bytes; `ecb`: 16, 24 or 32); `nonce` is used by
+/// `gcm` only. Deterministic, so tests can reproduce vectors; [`seal`] supplies fresh
+/// randomness.
+pub fn encrypt_body<K: AsRef<[u8]>>(
     profile: Envelope,
-    key: &AesKey,
+    key: &Secret<K>,
     nonce: &[u8; NONCE_LEN],
     plaintext: &[u8],
 ) -> Result<String, EnvelopeError> {
+    let key = key.expose().as_ref();
     let raw = match profile {
         Envelope::Gcm => {
-            let cipher = Aes256Gcm::new(key.expose().into());
-            let ct = cipher
+            let ct = gcm(key)?
                 .encrypt(Nonce::from_slice(nonce), plaintext)
                 .map_err(|_| EnvelopeError::Body("gcm encryption failed"))?;
             let mut out = Vec::with_capacity(NONCE_LEN + ct.len());
@@ -132,34 +180,34 @@ pub fn encrypt_body(
             out.extend_from_slice(&ct);
             out
         }
-        Envelope::Ecb => ecb::Encryptor::<aes::Aes256>::new(key.expose().into())
-            .encrypt_padded_vec_mut::<Pkcs7>(plaintext),
+        Envelope::Ecb => ecb_encrypt(key, plaintext)?,
     };
     Ok(B64.encode(raw))
 }
 
-/// Decrypts a body (Base64 text; surrounding whitespace ignored) under `key`.
-pub fn decrypt_body(
+/// Decrypts a body (Base64 text; surrounding whitespace ignored) under `key` (`gcm`: 32
+/// bytes; `ecb`: 16, 24 or 32).
+pub fn decrypt_body<K: AsRef<[u8]>>(
     profile: Envelope,
-    key: &AesKey,
+    key: &Secret<K>,
     body: &[u8],
 ) -> Result<Vec<u8>, EnvelopeError> {
+    let key = key.expose().as_ref();
     let raw = B64
         .decode(body.trim_ascii())
         .map_err(|_| EnvelopeError::Body("not Base64"))?;
     match profile {
         Envelope::Gcm => {
+            let cipher = gcm(key)?;
             if raw.len() < NONCE_LEN + TAG_LEN {
                 return Err(EnvelopeError::Body("shorter than nonce and tag"));
             }
             let (nonce, ct) = raw.split_at(NONCE_LEN);
-            Aes256Gcm::new(key.expose().into())
+            cipher
                 .decrypt(Nonce::from_slice(nonce), ct)
                 .map_err(|_| EnvelopeError::Body("gcm authentication failed"))
         }
-        Envelope::Ecb => ecb::Decryptor::<aes::Aes256>::new(key.expose().into())
-            .decrypt_padded_vec_mut::<Pkcs7>(&raw)
-            .map_err(|_| EnvelopeError::Body("bad ecb length or padding")),
+        Envelope::Ecb => ecb_decrypt(key, &raw),
     }
 }
 
@@ -244,10 +292,51 @@ mod tests {
     }
 
     #[test]
+    fn received_keys_of_16_24_32_bytes_open_ecb_and_only_32_open_gcm() {
+        let own = PrivateKey::from_pem(&read(POS_PRIVATE)).unwrap();
+        let receiver = PublicKey::from_pem(&read(POS_PUBLIC)).unwrap();
+        let nonce = [7u8; NONCE_LEN];
+        for len in [16, 24, 32] {
+            let key: Vec<u8> = (0..len as u8).collect();
+            let body =
+                encrypt_body(Envelope::Ecb, &Secret::new(key.clone()), &nonce, b"{}").unwrap();
+            let wrapped = receiver
+                .rsa()
+                .encrypt(&mut OsRng, Pkcs1v15Encrypt, &key)
+                .unwrap();
+            let header = format!(
+                "algorithm=RSA_AES, symmetricKey={}",
+                super::super::header::encode_value(&wrapped)
+            );
+            assert_eq!(
+                open(Envelope::Ecb, &own, &header, body.as_bytes()).unwrap(),
+                b"{}",
+                "{len}-byte key"
+            );
+            if len != 32 {
+                assert_eq!(
+                    open(Envelope::Gcm, &own, &header, body.as_bytes()),
+                    Err(EnvelopeError::Unwrap),
+                    "gcm takes a 32-byte key only"
+                );
+            }
+        }
+        // Any other length is refused before the body is touched.
+        let wrapped = receiver
+            .rsa()
+            .encrypt(&mut OsRng, Pkcs1v15Encrypt, &[1u8; 20])
+            .unwrap();
+        assert_eq!(
+            unwrap_key(&own, &wrapped).map(|_| ()),
+            Err(EnvelopeError::Unwrap)
+        );
+    }
+
+    #[test]
     fn profile_names_parse_and_serialize_lowercase() {
         assert_eq!("ECB".parse::<Envelope>(), Ok(Envelope::Ecb));
         assert!("cbc".parse::<Envelope>().is_err());
         assert_eq!(serde_json::to_string(&Envelope::Gcm).unwrap(), "\"gcm\"");
-        assert_eq!(Envelope::default(), Envelope::Gcm);
+        assert_eq!(Envelope::default(), Envelope::Ecb);
     }
 }

@@ -71,7 +71,7 @@ fn envelope_vectors_unwrap_decrypt_and_reencrypt_exactly() {
     let cases = all["antom_envelope"].as_array().unwrap();
     assert_eq!(
         cases.len(),
-        4,
+        5,
         "the vector file changed: review these tests"
     );
     let mut opened = 0;
@@ -110,5 +110,6 @@ fn envelope_vectors_unwrap_decrypt_and_reencrypt_exactly() {
             }
         }
     }
-    assert_eq!((opened, refused), (3, 1));
+    // The ecb response with a 16-byte key and a header without keyVersion opens too.
+    assert_eq!((opened, refused), (4, 1));
 }

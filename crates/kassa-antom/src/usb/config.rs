@@ -30,7 +30,7 @@ pub struct AntomUsbConfig {
     pub pos_key_path: PathBuf,
     /// Antom's / the terminal's public key (SPKI PEM).
     pub terminal_key_path: PathBuf,
-    /// Body cipher profile (docs/protocols.md §1.3).
+    /// Body cipher profile, `ecb` (default) or `gcm` (docs/protocols.md §1.3).
     #[serde(default)]
     pub envelope: Envelope,
     /// Whether Customer Mode is enabled on the terminal (partial refunds through the API).
@@ -42,8 +42,9 @@ pub struct AntomUsbConfig {
     /// Timeouts and recovery policy (the vendor's, §1.4, by default).
     #[serde(default = "AntomConfig::default_timing")]
     pub timing: Timing,
-    /// The terminal's LAN address, for refunds (the N950 takes them over the LAN only);
-    /// without it refunds are done on the terminal and recorded by a manager.
+    /// The terminal's LAN address, where refunds go when the terminal refuses them over the
+    /// cable (docs/protocols.md §1.6); without it those are done on the terminal and recorded
+    /// by a manager.
     #[serde(default)]
     pub lan_host: Option<String>,
     /// The LAN API port (8344).
@@ -142,7 +143,7 @@ mod tests {
         assert_eq!(c.serial, None);
         assert_eq!(c.lan_host(), None);
         assert_eq!(c.lan_port, 8344);
-        assert_eq!(c.envelope, Envelope::Gcm);
+        assert_eq!(c.envelope, Envelope::Ecb);
         assert_eq!(c.timing, AntomConfig::default_timing());
         assert_eq!(c.selector(), Selector::default());
         let blank = AntomUsbConfig {

@@ -9,7 +9,7 @@
 //! - [`frame`] and [`reader`]: the §2.2 frame, its pure parser ([`parse_frame`], the fuzzing
 //!   target) and reassembly with resynchronisation;
 //! - [`link`]: the claimed bulk endpoints and one exchange (16 KiB writes, zero-length packets);
-//! - [`transport`]: [`UsbTransport`], on its own thread, with refunds over the LAN;
+//! - [`transport`]: [`UsbTransport`], on its own thread, with the LAN as the refund fallback;
 //! - [`config`]: [`AntomUsbConfig`] and the [`AntomUsb`] driver built from it;
 //! - [`errors`]: what people are told when the terminal cannot be reached.
 

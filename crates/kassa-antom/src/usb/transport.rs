@@ -7,9 +7,14 @@
 //! unplug surfaces as [`NoAnswer::ConnectionLost`] for the call that was running, and the next
 //! call (recovery's inquiry) finds the terminal again, switching it back into accessory mode.
 //!
-//! Refunds do not travel over USB (docs/protocols.md §1.6): with a LAN address configured,
-//! `refund` and `inquiryRefund` go through a [`LanTransport`] to the same terminal; without
-//! one, [`Transport::carries_refunds`] is false and the driver offers manual refunds.
+//! The sent moment: once the link is open, the thread tells the async side it is about to
+//! write and waits for its go-ahead; the async side calls `on_sent` then answers. A caller
+//! that has gone by then never gets its request written (it is [`TransportError::NotSent`]).
+//!
+//! Every call travels over the cable, refunds included (docs/protocols.md §1.6: a refund
+//! carries `originalMerchantRefundId` there). The optional [`LanTransport`] to the same
+//! terminal is the [`Transport::refund_fallback`] the driver uses when the terminal refuses a
+//! refund over USB.
 
 use super::backend::UsbBackend;
 use super::discovery::{connect, Selector};
@@ -18,9 +23,8 @@ use super::link::{Link, LinkError};
 use super::UsbOptions;
 use crate::lan::LanTransport;
 use crate::transport::{
-    header, InboundResponse, NoAnswer, OutboundRequest, Transport, TransportError,
+    header, InboundResponse, NoAnswer, OnSent, OutboundRequest, Transport, TransportError,
 };
-use crate::wire::path;
 use async_trait::async_trait;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -42,6 +46,17 @@ struct Job {
     timeout: Duration,
     state: Arc<AtomicU8>,
     reply: oneshot::Sender<Answer>,
+    /// "The link is open, about to write": one message per write the thread is ready for.
+    writing: tokio::sync::mpsc::UnboundedSender<()>,
+    /// The caller's go-ahead, sent after its `on_sent`; dropped if the caller has gone.
+    go: mpsc::Receiver<()>,
+}
+
+impl Job {
+    /// Asks the caller whether to write now; `false` when it has gone (nothing is written).
+    fn may_write(&self) -> bool {
+        self.writing.send(()).is_ok() && self.go.recv_timeout(self.timeout).is_ok()
+    }
 }
 
 /// An N950 on USB (Android Open Accessory), with an optional LAN path for refunds.
@@ -89,15 +104,10 @@ impl UsbTransport {
         })
     }
 
-    /// The LAN transport refunds use, if any.
+    /// The LAN transport refunds fall back to, if any.
     pub fn lan(&self) -> Option<&LanTransport> {
         self.lan.as_ref()
     }
-}
-
-/// Refund calls, which the N950 takes over the LAN only.
-fn is_refund_call(p: &str) -> bool {
-    p == path::REFUND || p == path::INQUIRY_REFUND
 }
 
 #[async_trait]
@@ -106,40 +116,64 @@ impl Transport for UsbTransport {
         "antom-usb"
     }
 
-    fn carries_refunds(&self) -> bool {
-        self.lan.is_some()
+    fn is_cable(&self) -> bool {
+        true
+    }
+
+    fn refund_fallback(&self) -> Option<&dyn Transport> {
+        self.lan.as_ref().map(|lan| lan as &dyn Transport)
     }
 
     async fn send(&self, request: &OutboundRequest, timeout: Duration) -> Answer {
-        if is_refund_call(&request.path) {
-            return match &self.lan {
-                Some(lan) => lan.send(request, timeout).await,
-                None => Err(TransportError::NotSent(
-                    "refunds go over the terminal's LAN address, and none is configured".into(),
-                )),
-            };
-        }
+        self.deliver(request, timeout, &|| {}).await
+    }
+
+    async fn deliver(
+        &self,
+        request: &OutboundRequest,
+        timeout: Duration,
+        on_sent: OnSent<'_>,
+    ) -> Answer {
         let _turn = self.turn.lock().await;
         let state = Arc::new(AtomicU8::new(QUEUED));
-        let (reply, answer) = oneshot::channel();
+        let (reply, mut answer) = oneshot::channel();
+        let (writing_tx, mut writing) = tokio::sync::mpsc::unbounded_channel();
+        let (go_tx, go) = mpsc::channel();
         let job = Job {
             request: request.clone(),
             timeout,
             state: state.clone(),
             reply,
+            writing: writing_tx,
+            go,
         };
         if self.jobs.send(job).is_err() {
             return Err(TransportError::NotSent("the USB thread has stopped".into()));
         }
+        let announced = std::sync::atomic::AtomicBool::new(false);
+        let exchange = async {
+            loop {
+                tokio::select! {
+                    Some(()) = writing.recv() => {
+                        // A reconnect after a stale link asks again: `on_sent` runs once.
+                        if !announced.swap(true, Ordering::SeqCst) {
+                            on_sent();
+                        }
+                        let _ = go_tx.send(());
+                    }
+                    got = &mut answer => return got,
+                }
+            }
+        };
         // The thread bounds its own work; this only guards against a wedged USB stack.
         let guard = timeout + self.opts.setup_budget();
-        match tokio::time::timeout(guard, answer).await {
+        match tokio::time::timeout(guard, exchange).await {
             Ok(Ok(answer)) => answer,
             Ok(Err(_)) | Err(_) => {
                 let abandoned = state
                     .compare_exchange(QUEUED, ABANDONED, Ordering::SeqCst, Ordering::SeqCst)
                     .is_ok();
-                if abandoned {
+                if abandoned || !announced.load(Ordering::SeqCst) {
                     Err(TransportError::NotSent(
                         "the USB link did not take the request in time".into(),
                     ))
@@ -170,7 +204,7 @@ impl Worker {
             if !claimed {
                 continue;
             }
-            let answer = self.serve(&job.request, job.timeout);
+            let answer = self.serve(&job);
             // The caller may have gone; the answer is then of no use to anyone.
             let _ = job.reply.send(answer);
         }
@@ -182,20 +216,21 @@ impl Worker {
         self.seq
     }
 
-    fn serve(&mut self, request: &OutboundRequest, timeout: Duration) -> Answer {
+    fn serve(&mut self, job: &Job) -> Answer {
         let reused = self.link.is_some();
-        match self.send_once(request, timeout) {
+        match self.send_once(job) {
             // The link died while idle (unplugged or re-plugged since): nothing was sent, so
             // finding the terminal again and sending once more is safe.
             Err(TransportError::NotSent(why)) if reused && self.link.is_none() => {
                 tracing::info!(error = %why, "usb link went stale, reconnecting");
-                self.send_once(request, timeout)
+                self.send_once(job)
             }
             other => other,
         }
     }
 
-    fn send_once(&mut self, request: &OutboundRequest, timeout: Duration) -> Answer {
+    fn send_once(&mut self, job: &Job) -> Answer {
+        let (request, timeout) = (&job.request, job.timeout);
         let mut link = match self.link.take() {
             Some(link) => link,
             None => {
@@ -206,6 +241,12 @@ impl Worker {
                 })?
             }
         };
+        if !job.may_write() {
+            self.link = Some(link);
+            return Err(TransportError::NotSent(
+                "the caller stopped waiting before the request was written".into(),
+            ));
+        }
         let seq = self.next_seq();
         let frame = request_frame(request, seq);
         let result = link.exchange(&frame, FrameKind::Response, Instant::now() + timeout);

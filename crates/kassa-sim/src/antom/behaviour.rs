@@ -65,6 +65,10 @@ pub enum Behaviour {
     /// signature and body: it verifies, but is about another payment). With no previous
     /// answer it approves normally.
     ReplayPrevious,
+    /// Charge nothing, and answer with the last approving `pay` answer exactly as it was sent
+    /// (the signed SUCCESS of another payment, replayed within the freshness window). With no
+    /// earlier approval the connection is closed without an answer.
+    ReplayLastApproval,
     /// Charge and answer, signed, with a `Response-Time` this far in the past.
     StaleResponseTime(#[serde(with = "millis")] Duration),
     /// Charge and answer with no `Response-Time` but a `Request-Time` header this far in the
@@ -82,6 +86,10 @@ pub enum RefundBehaviour {
     Decline(String),
     /// Refund, then close the connection without a response.
     DropAfterRefund,
+    /// As [`RefundBehaviour::DropAfterRefund`], and every repeat of the same
+    /// `refundRequestId` is answered `F DPOS_PAYMENT_ORDER_IS_CLOSED`, as a terminal without
+    /// refund idempotency would (the first refund took the money).
+    DropThenRefuseRepeats,
     /// Keep the refund PENDING (in flight) for this long, holding the answer; it succeeds
     /// afterwards. Lets tests see "one refund in flight per payment".
     Hold(#[serde(with = "millis")] Duration),
@@ -99,6 +107,8 @@ pub enum Control {
     Refund(RefundBehaviour),
     /// Set what diagnosis reports as `globalStatus`.
     DiagnosisReady(bool),
+    /// Set whether the USB side takes refunds.
+    UsbRefunds(bool),
 }
 
 /// Durations as integer milliseconds in JSON.
@@ -160,7 +170,7 @@ impl FromStr for Behaviour {
     /// `in-progress=N:approve|decline[=CODE]`, `drop-after-charge`, `bad-signature`,
     /// `tampered-body`, `wrong-amount`, `terminal-busy`, `reset-before-charge`, `hang`,
     /// `garbage-body`, `truncated-body`, `wrong-currency`, `replay-previous`,
-    /// `stale-response-time=DURATION`, `stale-request-time=DURATION`.
+    /// `replay-last-approval`, `stale-response-time=DURATION`, `stale-request-time=DURATION`.
     fn from_str(s: &str) -> Result<Behaviour, String> {
         let (name, arg) = s.split_once('=').map_or((s, None), |(n, a)| (n, Some(a)));
         let need = |what: &str| arg.ok_or_else(|| format!("{name} needs ={what}"));
@@ -193,6 +203,7 @@ impl FromStr for Behaviour {
             "truncated-body" => Behaviour::TruncatedBody,
             "wrong-currency" => Behaviour::WrongCurrency,
             "replay-previous" => Behaviour::ReplayPrevious,
+            "replay-last-approval" => Behaviour::ReplayLastApproval,
             "stale-response-time" => Behaviour::StaleResponseTime(duration(need("DURATION")?)?),
             "stale-request-time" => Behaviour::StaleRequestTime(duration(need("DURATION")?)?),
             other => return Err(format!("unknown behaviour {other:?}")),
@@ -202,13 +213,15 @@ impl FromStr for Behaviour {
 
 impl FromStr for RefundBehaviour {
     type Err = String;
-    /// `approve`, `decline[=CODE]`, `drop-after-refund`, `hold=DURATION`.
+    /// `approve`, `decline[=CODE]`, `drop-after-refund`, `drop-then-refuse-repeats`,
+    /// `hold=DURATION`.
     fn from_str(s: &str) -> Result<RefundBehaviour, String> {
         let (name, arg) = s.split_once('=').map_or((s, None), |(n, a)| (n, Some(a)));
         Ok(match name.trim() {
             "approve" => RefundBehaviour::Approve,
             "decline" => RefundBehaviour::Decline(code(arg)),
             "drop-after-refund" => RefundBehaviour::DropAfterRefund,
+            "drop-then-refuse-repeats" => RefundBehaviour::DropThenRefuseRepeats,
             "hold" => RefundBehaviour::Hold(duration(arg.ok_or("hold needs =DURATION")?)?),
             other => return Err(format!("unknown refund behaviour {other:?}")),
         })
@@ -246,10 +259,18 @@ mod tests {
             })
         );
         assert_eq!(
+            "drop-then-refuse-repeats".parse(),
+            Ok(RefundBehaviour::DropThenRefuseRepeats)
+        );
+        assert_eq!(
             "hold=1m".parse(),
             Ok(RefundBehaviour::Hold(Duration::from_secs(60)))
         );
         assert_eq!("replay-previous".parse(), Ok(Behaviour::ReplayPrevious));
+        assert_eq!(
+            "replay-last-approval".parse(),
+            Ok(Behaviour::ReplayLastApproval)
+        );
         assert_eq!(
             "stale-response-time=10m".parse(),
             Ok(Behaviour::StaleResponseTime(Duration::from_secs(600)))

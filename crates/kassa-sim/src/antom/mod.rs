@@ -41,8 +41,8 @@ pub struct Args {
     /// The terminal private key (PKCS#8 PEM): signs answers and opens requests.
     #[arg(long)]
     pub terminal_private_key: PathBuf,
-    /// Envelope profile: gcm or ecb.
-    #[arg(long, default_value = "gcm")]
+    /// Envelope profile: ecb (default) or gcm.
+    #[arg(long, default_value = "ecb")]
     pub envelope: Envelope,
     /// Customer Mode: on allows one partial refund per payment; off, full refunds only.
     #[arg(long, default_value = "off", value_parser = on_off, action = clap::ArgAction::Set)]
@@ -51,11 +51,11 @@ pub struct Args {
     /// delay-answer=30s, delay-then-decline=30s, in-progress=N:approve|decline[=CODE],
     /// drop-after-charge, bad-signature, tampered-body, wrong-amount, terminal-busy,
     /// reset-before-charge, hang, garbage-body, truncated-body, wrong-currency,
-    /// replay-previous, stale-response-time=10m, stale-request-time=10m.
+    /// replay-previous, replay-last-approval, stale-response-time=10m, stale-request-time=10m.
     #[arg(long = "behaviour")]
     pub behaviours: Vec<Behaviour>,
     /// Behaviours of the coming refunds (repeatable): approve, decline[=CODE],
-    /// drop-after-refund, hold=DURATION.
+    /// drop-after-refund, drop-then-refuse-repeats, hold=DURATION.
     #[arg(long = "refund-behaviour")]
     pub refund_behaviours: Vec<RefundBehaviour>,
     /// Diagnosis reports the terminal as not ready.

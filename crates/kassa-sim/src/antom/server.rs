@@ -17,11 +17,10 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use kassa_antom::protocol::{Codec, Envelope, MessageMeta, OpenError, PrivateKey, PublicKey};
 use kassa_antom::transport::header;
-use kassa_antom::wire::{self, path};
+use kassa_antom::wire;
 use kassa_core::clock::iso_millis;
 use kassa_core::{Clock, SystemClock};
-use serde::de::DeserializeOwned;
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -46,10 +45,13 @@ pub struct SimConfig {
     pub customer_mode: bool,
     /// What diagnosis reports at start.
     pub diagnosis_ready: bool,
+    /// Whether refunds are taken over the USB cable (docs/protocols.md §1.6: the vendor's
+    /// pages disagree); when not, the USB side answers them `F INVALID_API`.
+    pub usb_refunds: bool,
 }
 
 impl SimConfig {
-    /// Loopback on a free port, `gcm`, Customer Mode off, ready.
+    /// Loopback on a free port, the default envelope (`ecb`), Customer Mode off, ready.
     pub fn new(
         client_id: &str,
         pos_public_key: PublicKey,
@@ -60,9 +62,10 @@ impl SimConfig {
             client_id: client_id.to_string(),
             pos_public_key,
             terminal_private_key,
-            envelope: Envelope::Gcm,
+            envelope: Envelope::default(),
             customer_mode: false,
             diagnosis_ready: true,
+            usb_refunds: true,
         }
     }
 }
@@ -88,8 +91,13 @@ pub(super) struct Shared {
     pay_queue: Mutex<VecDeque<Behaviour>>,
     refund_queue: Mutex<VecDeque<RefundBehaviour>>,
     diagnosis_ready: AtomicBool,
+    usb_refunds: AtomicBool,
+    /// Requests received per path, over either carrier.
+    calls: Mutex<BTreeMap<String, u64>>,
     /// The last `pay` answer the LAN server sent, as sent (for `ReplayPrevious`).
     last_pay: Mutex<Option<SentAnswer>>,
+    /// The last approving `pay` answer the LAN server sent, as sent (`ReplayLastApproval`).
+    last_approval: Mutex<Option<SentAnswer>>,
     /// Refunds held `PENDING` that settle later; aborted at shutdown.
     settlements: Mutex<JoinSet<()>>,
 }
@@ -116,7 +124,10 @@ impl AntomSim {
             pay_queue: Mutex::new(VecDeque::new()),
             refund_queue: Mutex::new(VecDeque::new()),
             diagnosis_ready: AtomicBool::new(cfg.diagnosis_ready),
+            usb_refunds: AtomicBool::new(cfg.usb_refunds),
+            calls: Mutex::new(BTreeMap::new()),
             last_pay: Mutex::new(None),
+            last_approval: Mutex::new(None),
             settlements: Mutex::new(JoinSet::new()),
         });
         let (stop_tx, stop_rx) = watch::channel(false);
@@ -173,6 +184,11 @@ impl AntomSimHandle {
         self.shared.diagnosis_ready.store(ready, Ordering::SeqCst);
     }
 
+    /// Whether the USB side takes refunds (`false`: it answers them `F INVALID_API`).
+    pub fn set_usb_refunds(&self, taken: bool) {
+        self.shared.usb_refunds.store(taken, Ordering::SeqCst);
+    }
+
     /// Applies one control instruction (what `POST /_sim/behaviour` does).
     pub fn apply(&self, c: Control) {
         apply(&self.shared, c);
@@ -181,6 +197,12 @@ impl AntomSimHandle {
     /// Every payment the terminal recorded: how many times a card was charged.
     pub fn payments(&self) -> Vec<SimPayment> {
         lock(&self.shared.store).payments()
+    }
+
+    /// How many requests for `path` (e.g. `/v2/payments/inquiryPayment`) arrived, over the
+    /// LAN and the cable together.
+    pub fn calls(&self, path: &str) -> u64 {
+        lock(&self.shared.calls).get(path).copied().unwrap_or(0)
     }
 
     /// Every refund the terminal recorded.
@@ -214,6 +236,7 @@ fn apply(shared: &Shared, c: Control) {
         Control::Pay(b) => lock(&shared.pay_queue).push_back(b),
         Control::Refund(b) => lock(&shared.refund_queue).push_back(b),
         Control::DiagnosisReady(r) => shared.diagnosis_ready.store(r, Ordering::SeqCst),
+        Control::UsbRefunds(r) => shared.usb_refunds.store(r, Ordering::SeqCst),
     }
 }
 
@@ -272,6 +295,7 @@ async fn handle(shared: Arc<Shared>, peer: SocketAddr, req: Request<Incoming>) -
         &shared,
         &Received {
             post: parts.method == Method::POST,
+            cable: false,
             path: &path,
             client_id: &client_id,
             time: &time,
@@ -287,6 +311,8 @@ async fn handle(shared: Arc<Shared>, peer: SocketAddr, req: Request<Incoming>) -
 pub(super) struct Received<'a> {
     /// Whether it came as a POST (a USB frame always counts as one).
     pub post: bool,
+    /// Whether it came over the USB cable.
+    pub cable: bool,
     /// URI path.
     pub path: &'a str,
     /// `Client-Id`.
@@ -301,9 +327,13 @@ pub(super) struct Received<'a> {
     pub body: &'a [u8],
 }
 
+mod dispatch;
+use dispatch::dispatch;
+
 /// Checks a request the way the terminal does (POST, SN, signature, envelope) and decides the
 /// answer from the store and the scripted behaviours.
 pub(super) fn answer(shared: &Shared, r: &Received<'_>) -> Reply {
+    *lock(&shared.calls).entry(r.path.to_string()).or_default() += 1;
     if !r.post {
         failure("F", "METHOD_NOT_SUPPORTED", "only POST is supported")
     } else if r.client_id != shared.client_id {
@@ -316,56 +346,11 @@ pub(super) fn answer(shared: &Shared, r: &Received<'_>) -> Reply {
             time: r.time,
         };
         match shared.codec.open(&meta, r.signature, r.encrypt, r.body) {
-            Ok(plain) => dispatch(shared, r.path, &plain),
+            Ok(plain) => dispatch(shared, r.path, &plain, r.cable),
             Err(OpenError::BadSignature(why)) => failure("F", "INVALID_SIGNATURE", &why),
             Err(OpenError::Undecryptable(why)) => failure("F", "INVALID_ENCRPT_DATA", &why),
         }
     }
-}
-
-fn parse<T: DeserializeOwned>(plain: &[u8]) -> Result<T, Reply> {
-    serde_json::from_slice(plain).map_err(|e| failure("F", "PARAM_ILLEGAL", &e.to_string()))
-}
-
-fn dispatch(shared: &Shared, path: &str, plain: &[u8]) -> Reply {
-    let now = shared.clock.now();
-    let stamp = now.format("%Y%m%d%H%M%S").to_string();
-    let now = iso_millis(&now);
-    let result = match path {
-        path::DIAGNOSIS => Ok(diagnosis(shared)),
-        path::PAY => parse::<wire::PayRequest>(plain).map(|r| {
-            let next = || {
-                lock(&shared.pay_queue)
-                    .pop_front()
-                    .unwrap_or(Behaviour::Approve)
-            };
-            lock(&shared.store).pay(&r, next, &now, &stamp)
-        }),
-        path::INQUIRY_PAYMENT => parse(plain).map(|r| lock(&shared.store).inquiry(&r)),
-        path::REFUND => parse::<wire::RefundRequest>(plain).map(|r| {
-            let next = || {
-                lock(&shared.refund_queue)
-                    .pop_front()
-                    .unwrap_or(RefundBehaviour::Approve)
-            };
-            lock(&shared.store).refund(&r, next, &stamp)
-        }),
-        path::INQUIRY_REFUND => parse(plain).map(|r| lock(&shared.store).inquiry_refund(&r)),
-        _ => Ok(failure("F", "INVALID_API", "no such API")),
-    };
-    result.unwrap_or_else(|refusal| refusal)
-}
-
-fn diagnosis(shared: &Shared) -> Reply {
-    let ready = shared.diagnosis_ready.load(Ordering::SeqCst);
-    let yn = |b: bool| Some(if b { "Y" } else { "N" }.to_string());
-    let body = wire::DiagnosisResponse {
-        result: super::store::result("S", "SUCCESS", "success"),
-        network_status: yn(true),
-        printer_status: yn(true),
-        global_status: yn(ready),
-    };
-    Reply::now(body)
 }
 
 /// Logs an answer about to leave and, for a held refund, schedules its settlement.
@@ -458,6 +443,7 @@ pub(super) fn seal_reply(
         | Delivery::Drop
         | Delivery::Garbage
         | Delivery::Replay
+        | Delivery::ReplayApproval
         | Delivery::StaleResponseTime(_)
         | Delivery::StaleRequestTime(_) => (sealed.signature, sealed.body),
     };
@@ -479,6 +465,12 @@ async fn deliver(shared: &Arc<Shared>, path: &str, client_id: &str, reply: Reply
             if let Some(previous) = lock(&shared.last_pay).clone() {
                 return previous.response();
             }
+        }
+        Delivery::ReplayApproval => {
+            return match lock(&shared.last_approval).clone() {
+                Some(approval) => approval.response(),
+                None => Err(Dropped),
+            };
         }
         Delivery::Now
         | Delivery::BadSignature
@@ -504,6 +496,11 @@ async fn deliver(shared: &Arc<Shared>, path: &str, client_id: &str, reply: Reply
     };
     if path == wire::path::PAY {
         *lock(&shared.last_pay) = Some(sent.clone());
+        let approved = reply.body["result"]["resultStatus"] == "S"
+            && reply.body["result"]["resultCode"] == "SUCCESS";
+        if approved && matches!(reply.delivery, Delivery::Now | Delivery::After(_)) {
+            *lock(&shared.last_approval) = Some(sent.clone());
+        }
     }
     sent.response()
 }

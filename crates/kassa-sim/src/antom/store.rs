@@ -68,6 +68,8 @@ pub enum Delivery {
     Truncated,
     /// The previous `pay` answer sent again byte for byte.
     Replay,
+    /// The last approving `pay` answer sent again byte for byte (nothing was charged).
+    ReplayApproval,
     /// Signed with a `Response-Time` this far in the past.
     StaleResponseTime(Duration),
     /// Sent without `Response-Time`, with a `Request-Time` this far in the past, signed over it.
@@ -201,6 +203,10 @@ impl Store {
         if behaviour == Behaviour::ResetBeforeCharge {
             return Reply::with(json!({}), Delivery::Drop);
         }
+        if behaviour == Behaviour::ReplayLastApproval {
+            // Nothing is charged; the answer is swapped for the last approval as it was sent.
+            return Reply::with(json!({}), Delivery::ReplayApproval);
+        }
         let status = match &behaviour {
             Behaviour::Decline(code) => SimPaymentStatus::Fail(code.clone()),
             Behaviour::DelayThenDecline(_) => SimPaymentStatus::Fail("PAYMENT_FAIL".into()),
@@ -224,6 +230,7 @@ impl Store {
             | Behaviour::TruncatedBody
             | Behaviour::WrongCurrency
             | Behaviour::ReplayPrevious
+            | Behaviour::ReplayLastApproval
             | Behaviour::StaleResponseTime(_)
             | Behaviour::StaleRequestTime(_) => SimPaymentStatus::Success,
         };
@@ -241,9 +248,10 @@ impl Store {
         let p = &payment;
         let approved = |delivery| Reply::with(pay_answer(p, success(), None), delivery);
         match behaviour {
-            Behaviour::Approve | Behaviour::TerminalBusy | Behaviour::ResetBeforeCharge => {
-                Reply::now(pay_answer(p, success(), None))
-            }
+            Behaviour::Approve
+            | Behaviour::TerminalBusy
+            | Behaviour::ResetBeforeCharge
+            | Behaviour::ReplayLastApproval => Reply::now(pay_answer(p, success(), None)),
             Behaviour::Hang => failure("U", "PAYMENT_IN_PROGRESS", "payment in progress")
                 .delivered(Delivery::After(HANG)),
             Behaviour::GarbageBody => approved(Delivery::Garbage),
@@ -252,7 +260,7 @@ impl Store {
             Behaviour::StaleResponseTime(d) => approved(Delivery::StaleResponseTime(d)),
             Behaviour::StaleRequestTime(d) => approved(Delivery::StaleRequestTime(d)),
             Behaviour::WrongCurrency => {
-                let mut a = pay_answer(p, success(), None);
+                let mut a = pay_answer(p, success(), Some(p.amount));
                 if let Some(amount) = a.payment_amount.as_mut() {
                     amount.currency = if amount.currency == "USD" {
                         "EUR"
@@ -337,8 +345,10 @@ fn valid_pay(req: &wire::PayRequest) -> Result<(), String> {
     Ok(())
 }
 
-/// A `pay` answer with receipts, the same each time it is asked for; `claimed` overrides the
-/// amount stated (to script a lie).
+/// A `pay` answer with receipts, the same each time it is asked for. As the N950 answers
+/// (docs/protocols.md §1.4) it carries `paymentId` and the receipts only, echoing neither the
+/// request id nor the amount; `claimed` makes it echo both, stating that amount (to script a
+/// terminal that echoes, and lies).
 fn pay_answer(p: &SimPayment, result: ResultInfo, claimed: Option<i64>) -> wire::PayResponse {
     let now = &p.created_at;
     let tail = |n: usize| {
@@ -361,13 +371,13 @@ fn pay_answer(p: &SimPayment, result: ResultInfo, claimed: Option<i64>) -> wire:
     }
     wire::PayResponse {
         result,
-        payment_request_id: Some(p.payment_request_id.clone()),
+        payment_request_id: claimed.map(|_| p.payment_request_id.clone()),
         payment_id: Some(p.payment_id.clone()),
-        payment_amount: Some(Amount {
-            value: claimed.unwrap_or(p.amount),
+        payment_amount: claimed.map(|value| Amount {
+            value,
             currency: p.currency.clone(),
         }),
-        payment_time: Some(now.clone()),
+        payment_time: None,
         payment_receipt: Some(wire::PaymentReceipt {
             cashier_receipt: cashier.to_string(),
             customer_receipt: customer.to_string(),

@@ -158,6 +158,7 @@ fn refund_req(rid: &str, payment_id: &str, amount: Option<i64>) -> wire::RefundR
             currency: "KRW".into(),
         }),
         memo: None,
+        original_merchant_refund_id: None,
         extend_info: String::new(),
     }
 }

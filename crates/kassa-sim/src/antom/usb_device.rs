@@ -145,6 +145,7 @@ impl Device {
             &self.shared,
             &Received {
                 post: true,
+                cable: true,
                 path: &path,
                 client_id: &client_id,
                 time: &time,
@@ -179,6 +180,7 @@ impl Device {
             | Delivery::Garbage
             | Delivery::Truncated
             | Delivery::Replay
+            | Delivery::ReplayApproval
             | Delivery::StaleResponseTime(_)
             | Delivery::StaleRequestTime(_) => answer.send(&reply),
         }
@@ -249,8 +251,7 @@ mod tests {
     use std::time::Duration;
 
     fn key(name: &str) -> String {
-        let dir =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors");
         std::fs::read_to_string(dir.join(name)).unwrap()
     }
 
@@ -339,7 +340,7 @@ mod tests {
         assert_eq!((answer.kind, answer.seq), (FrameKind::Response, 7));
         assert_eq!(answer.field("path"), Some("/v2/device/diagnosis"));
         // Sealed for the POS exactly as over HTTP: it verifies and opens with the POS's keys.
-        let pos = Codec::new(pos_private, terminal_public, Envelope::Gcm);
+        let pos = Codec::new(pos_private, terminal_public, Envelope::default());
         let meta = MessageMeta {
             method: "POST",
             path: "/v2/device/diagnosis",

@@ -9,3 +9,4 @@ mod common;
 mod pay;
 mod process;
 mod refund;
+mod usb;

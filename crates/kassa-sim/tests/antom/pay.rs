@@ -8,6 +8,8 @@ use kassa_core::{
 };
 use kassa_sim::antom::{Behaviour, Final, SimPaymentStatus};
 
+const INQUIRY: &str = "/v2/payments/inquiryPayment";
+
 fn query(id: &str, minor: i64) -> PaymentQuery {
     PaymentQuery {
         request_id: RequestId::parse(id).unwrap(),
@@ -58,6 +60,9 @@ async fn approve_in_both_profiles_with_receipt_and_the_countdown_event() {
             (Phase::OnTerminal, Countdown::Start(120), false)
         );
         charged_once(&r, "P1", 12500);
+        // The answer echoed neither request id nor amount (as the N950's): one inquiry
+        // confirmed it before it was booked.
+        assert_eq!(r.sim.calls(INQUIRY), 1, "{envelope:?}");
         // Asking again finds the same payment.
         let s = r.driver.inquire_payment(&query("P1", 12500)).await.unwrap();
         assert!(
@@ -258,6 +263,88 @@ async fn diagnosis_follows_the_toggle() {
     let d = r.driver.diagnose().await.unwrap();
     assert!(!d.ready && !d.checks["global"] && d.checks["network"]);
     assert!(!d.detail.is_empty());
+    r.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_replayed_approval_of_another_payment_is_never_booked() {
+    // Till A's 3,000 KRW approval, replayed (signed, fresh) as the answer to till B's 6,500.
+    let r = rig(Envelope::Ecb, false).await;
+    let a = r.driver.pay(&pay_req("PA", 3000), &NullSink).await.unwrap();
+    assert!(matches!(a, PayOutcome::Approved(_)), "{a:?}");
+    r.sim.push(Behaviour::ReplayLastApproval);
+    let b = r.driver.pay(&pay_req("PB", 6500), &NullSink).await.unwrap();
+    let reason = unknown(b);
+    assert!(
+        matches!(reason, UnknownReason::Mismatch(ref m) if m.contains("no record")),
+        "{reason:?}"
+    );
+    charged_once(&r, "PA", 3000);
+    assert_eq!(
+        r.driver.inquire_payment(&query("PB", 6500)).await,
+        Ok(PaymentStatus::NotFound),
+        "the terminal charged nothing for B"
+    );
+    r.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_replayed_earlier_answer_is_unknown_until_recovery_finds_this_payment() {
+    let r = rig(Envelope::Ecb, false).await;
+    r.driver.pay(&pay_req("PA", 3000), &NullSink).await.unwrap();
+    // B is charged, but its answer is A's.
+    r.sim.push(Behaviour::ReplayPrevious);
+    let reason = unknown(r.driver.pay(&pay_req("PB", 6500), &NullSink).await.unwrap());
+    assert!(matches!(reason, UnknownReason::Mismatch(_)), "{reason:?}");
+    let s = r.driver.inquire_payment(&query("PB", 6500)).await.unwrap();
+    let b_id = r.sim.payments()[1].payment_id.clone();
+    assert!(
+        matches!(s, PaymentStatus::Succeeded(ref x) if x.terminal_payment_id == b_id),
+        "{s:?}"
+    );
+    r.sim.shutdown().await;
+}
+
+/// Records, in order, the sent moment and every event.
+#[derive(Default)]
+struct Order(std::sync::Mutex<Vec<String>>);
+
+impl kassa_core::EventSink for Order {
+    fn emit(&self, e: kassa_core::TerminalEvent) {
+        self.0.lock().unwrap().push(format!("{:?}", e.phase));
+    }
+    fn sent(&self) {
+        self.0.lock().unwrap().push("sent".into());
+    }
+}
+
+#[tokio::test]
+async fn a_pay_to_a_closed_port_is_a_request_error_and_nothing_claims_it_left_before_sent() {
+    let r = rig(Envelope::Ecb, false).await;
+    let port = r.sim.addr().port();
+    r.sim.shutdown().await;
+    let driver = kassa_antom::AntomLan::new(
+        driver_config(port, Envelope::Ecb, false),
+        std::sync::Arc::new(kassa_core::SystemClock),
+    )
+    .unwrap();
+    let sink = Order::default();
+    let out = driver.pay(&pay_req("P1", 100), &sink).await;
+    assert!(matches!(out, Err(RequestError::Unreachable(_))), "{out:?}");
+    let seen = sink.0.lock().unwrap().clone();
+    // The contract: `sent()` at most once, right before the HTTP send; any event after it.
+    assert!(
+        seen.iter().filter(|s| *s == "sent").count() <= 1,
+        "{seen:?}"
+    );
+    if let Some(first) = seen.first() {
+        assert_eq!(first, "sent", "an event came before sent(): {seen:?}");
+    }
+    // And an answered pay: the sent moment, then the countdown, in that order.
+    let r = rig(Envelope::Ecb, false).await;
+    let sink = Order::default();
+    r.driver.pay(&pay_req("P1", 100), &sink).await.unwrap();
+    assert_eq!(*sink.0.lock().unwrap(), vec!["sent", "OnTerminal"]);
     r.sim.shutdown().await;
 }
 

@@ -147,6 +147,11 @@ async fn a_lost_refund_answer_is_recovered_by_resending_the_same_request() {
     };
     let refunds = r.sim.refunds();
     assert_eq!(refunds.len(), 1, "refunded once, not twice");
+    assert_eq!(
+        r.sim.calls("/v2/payments/inquiryRefund"),
+        1,
+        "the re-sent refund's S was confirmed by inquiryRefund"
+    );
     assert_eq!(a.terminal_refund_id, refunds[0].refund_id);
     // With the id now known, inquiryRefund answers the same.
     let by_id = RefundQuery {
@@ -167,6 +172,49 @@ async fn a_lost_refund_answer_is_recovered_by_resending_the_same_request() {
         Err(InquiryError::Untrustworthy(UnknownReason::Mismatch(_)))
     ));
     assert_eq!(r.sim.refunds().len(), 1);
+    r.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_f_to_the_resent_refund_proves_nothing_the_refund_stays_unknown() {
+    // A terminal without refund idempotency: the first refund took the money, its answer was
+    // lost, and the repeat of the same refundRequestId is refused.
+    let r = rig(Envelope::Ecb, false).await;
+    let p = paid(&r, "P1", 10000).await;
+    r.sim.push_refund(RefundBehaviour::DropThenRefuseRepeats);
+    let out = r.driver.refund(&refund("R1", &p, 10000)).await.unwrap();
+    assert!(
+        matches!(
+            out,
+            RefundOutcome::Unknown {
+                terminal_refund_id: None,
+                ..
+            }
+        ),
+        "{out:?}"
+    );
+    let q = RefundQuery {
+        request: refund("R1", &p, 10000),
+        terminal_refund_id: None,
+    };
+    let s = r.driver.inquire_refund(&q).await;
+    assert!(
+        matches!(s, Err(InquiryError::Untrustworthy(UnknownReason::NotFinal(ref m)))
+            if m.contains("DPOS_PAYMENT_ORDER_IS_CLOSED")),
+        "never failed: {s:?}"
+    );
+    let refunds = r.sim.refunds();
+    assert_eq!(refunds.len(), 1);
+    assert_eq!(refunds[0].status, "SUCCESS", "the money did go back");
+    // Once its id is known (a manager reads it off the terminal), inquiryRefund settles it.
+    let by_id = RefundQuery {
+        request: refund("R1", &p, 10000),
+        terminal_refund_id: Some(refunds[0].refund_id.clone()),
+    };
+    assert!(matches!(
+        r.driver.inquire_refund(&by_id).await,
+        Ok(RefundStatus::Succeeded(_))
+    ));
     r.sim.shutdown().await;
 }
 

@@ -26,6 +26,9 @@ pub struct SimRefund {
     pub partial: bool,
     /// `SUCCESS`, `FAILED` or `PENDING`.
     pub status: String,
+    /// Repeats of its `refundRequestId` are refused (`DropThenRefuseRepeats`).
+    #[serde(skip)]
+    pub refuse_repeats: bool,
 }
 
 impl Store {
@@ -51,6 +54,9 @@ impl Store {
             .iter()
             .find(|r| r.refund_request_id == req.refund_request_id)
         {
+            if r.refuse_repeats {
+                return failure("F", "DPOS_PAYMENT_ORDER_IS_CLOSED", "");
+            }
             if r.payment_id != req.payment_id || r.amount != amount {
                 return failure(
                     "F",
@@ -73,7 +79,9 @@ impl Store {
         }
         let behaviour = next();
         let status = match &behaviour {
-            RefundBehaviour::Approve | RefundBehaviour::DropAfterRefund => "SUCCESS",
+            RefundBehaviour::Approve
+            | RefundBehaviour::DropAfterRefund
+            | RefundBehaviour::DropThenRefuseRepeats => "SUCCESS",
             RefundBehaviour::Hold(_) => "PENDING",
             RefundBehaviour::Decline(_) => "FAILED",
         };
@@ -85,6 +93,7 @@ impl Store {
             currency: paid.currency.clone(),
             partial,
             status: status.to_string(),
+            refuse_repeats: behaviour == RefundBehaviour::DropThenRefuseRepeats,
         };
         if status != "FAILED" {
             // A pending refund counts against the payment at once: nothing may exceed it.
@@ -96,7 +105,9 @@ impl Store {
         match behaviour {
             RefundBehaviour::Approve => Reply::now(refund_answer(&refund)),
             RefundBehaviour::Decline(code) => failure("F", &code, "refund declined"),
-            RefundBehaviour::DropAfterRefund => Reply::with(json!({}), Delivery::Drop),
+            RefundBehaviour::DropAfterRefund | RefundBehaviour::DropThenRefuseRepeats => {
+                Reply::with(json!({}), Delivery::Drop)
+            }
             RefundBehaviour::Hold(d) => {
                 let mut reply = Reply::with(refund_answer(&refund), Delivery::After(d));
                 reply.settle_refund = Some(refund.refund_request_id.clone());
