@@ -264,10 +264,14 @@ fn assert_ledger_agrees_with_device(r: &Rig) {
                 );
                 assert_eq!(charged[0].amount, a.amount.minor);
                 let p = r.svc.ledger().payment(&a.request_id).unwrap().unwrap();
-                let TxResult::Approved { transaction_id, .. } = &charged[0].result else {
+                let TxResult::Approved { approval_num, .. } = &charged[0].result else {
                     unreachable!()
                 };
-                assert_eq!(&p.terminal_payment_id, transaction_id);
+                assert_eq!(
+                    p.terminal_payment_id, a.request_id,
+                    "the request id, unique"
+                );
+                assert_eq!(p.receipt.approval_code.as_ref(), Some(approval_num));
             }
             AttemptState::Failed | AttemptState::Refused => assert!(
                 charged.is_empty(),
@@ -505,6 +509,32 @@ async fn a_busy_device_fails_the_attempt_unsent_and_a_new_one_pays() {
         .await
         .unwrap();
     assert_eq!(again.status, AttemptState::Succeeded);
+    assert_ledger_agrees_with_device(&r);
+    r.sim.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_approvals_with_the_same_approval_number_are_both_recorded() {
+    // Approval numbers repeat and some answers carry no acquirer serial: the ledger's one
+    // payment per terminal payment id must not refuse the second, real approval.
+    let r = rig().await;
+    r.sim.repeat_approval_number(true);
+    let (first, _) = sale(&r, 8_000).await;
+    let (second, _) = sale(&r, 9_000).await;
+    for report in [&first, &second] {
+        assert_eq!(report.status, AttemptState::Succeeded, "{}", report.message);
+        let p = r
+            .svc
+            .ledger()
+            .payment(&report.payment_request_id)
+            .unwrap()
+            .unwrap();
+        assert_eq!(p.terminal_payment_id, report.payment_request_id);
+        assert_eq!(
+            p.receipt.approval_code.as_deref(),
+            Some(kassa_sim::kicc::REPEATED_APPROVAL)
+        );
+    }
     assert_ledger_agrees_with_device(&r);
     r.sim.stop().await;
 }

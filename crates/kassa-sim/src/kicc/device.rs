@@ -136,6 +136,8 @@ pub(crate) struct State {
     /// Plays a bridge without the pairing key: takes any `init` and answers under a key of
     /// its own.
     pub(crate) impostor: bool,
+    /// Every approval carries the same approval number and no acquirer serial.
+    pub(crate) repeat_approval: bool,
     serial: u64,
 }
 
@@ -158,6 +160,7 @@ impl Device {
             conns: Vec::new(),
             ping_silent: false,
             impostor: false,
+            repeat_approval: false,
             serial: 0,
         }))
     }
@@ -178,9 +181,12 @@ impl State {
         self.busy || self.running.is_some()
     }
 
-    /// Fresh approval number and transaction serial.
+    /// Fresh approval number and transaction serial (or the repeated number and no serial).
     pub(crate) fn next_ids(&mut self) -> (String, String) {
         self.serial += 1;
+        if self.repeat_approval {
+            return (REPEATED_APPROVAL.into(), String::new());
+        }
         (
             format!("{:08}", 16_263_484 + self.serial),
             format!("T{:011}", self.serial),
@@ -192,6 +198,9 @@ impl State {
         self.log.last()
     }
 }
+
+/// The approval number of [`super::KiccSim::repeat_approval_number`].
+pub const REPEATED_APPROVAL: &str = "16263485";
 
 /// `acquirerMetaData` the emulator hands out: hex of a small JSON naming the purchase.
 pub(crate) fn meta_for(request_id: &str, transaction_id: &str) -> String {
@@ -244,7 +253,7 @@ pub(crate) fn approved_response(
     r.acquirer_info = Some(ResponseAcquirerInfo {
         acquirer_result_code: Some("0000".into()),
         acquirer_result_message: Some("정상승인".into()),
-        acquirer_transaction_id: Some(transaction_id.into()),
+        acquirer_transaction_id: (!transaction_id.is_empty()).then(|| transaction_id.into()),
         acquirer_terminal_id: Some(a.terminal_id.clone()),
         acquirer_registration_no: Some(a.registration_no.clone()),
         acquirer_merchant_id: Some("608525310521".into()),

@@ -17,7 +17,7 @@ mod refund;
 mod scenario;
 mod server;
 
-pub use device::{Received, TxRecord, TxResult};
+pub use device::{Received, TxRecord, TxResult, REPEATED_APPROVAL};
 pub use scenario::{Scenario, SimTiming};
 pub use server::{write_key_file, KiccSim};
 

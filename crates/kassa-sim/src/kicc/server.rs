@@ -79,6 +79,13 @@ impl KiccSim {
         &self.key_file
     }
 
+    /// Makes every approval carry the same approval number
+    /// ([`super::device::REPEATED_APPROVAL`]) and no acquirer serial, as acquirers whose
+    /// numbers repeat do.
+    pub fn repeat_approval_number(&self, on: bool) {
+        self.dev.lock().repeat_approval = on;
+    }
+
     /// Plays a bridge without the pairing key (`true`): it takes any `init` and answers
     /// under a key of its own, which the POS must refuse before it sends anything.
     pub fn set_impostor(&self, impostor: bool) {
