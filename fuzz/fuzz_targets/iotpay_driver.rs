@@ -171,7 +171,12 @@ fn seen(body: &[u8], status: u16) -> Seen {
             .and_then(|t| t.as_object().map(|p| verify(p, &Secret::new(KEY.into()))))
             == Some(SignCheck::Valid);
     let v: Value = serde_json::from_str(text).unwrap_or(Value::Null);
-    let order = &v["payOrder"];
+    // Either shape (docs/protocols.md §4.3): nested in payOrder, or flat with a top-level status.
+    let order = if v["payOrder"].is_object() || v.get("status").is_none() {
+        &v["payOrder"]
+    } else {
+        &v
+    };
     let code = order["status"].as_i64();
     let matches = status == 200
         && order["mchOrderNo"].as_str() == Some(ORDER)

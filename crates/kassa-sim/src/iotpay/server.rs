@@ -165,8 +165,9 @@ impl IotPaySim {
         self.shared.unavailable.store(down, Ordering::SeqCst);
     }
 
-    /// Makes the next `count` `query_order` calls (any order) fail with a signed `resCode`
-    /// FAIL, `errCode` `SYSTEMERROR`: a cloud too busy to look the order up.
+    /// Makes the next `count` `query_order` calls (any order) fail with `resCode` FAIL,
+    /// `errCode` `SYSTEMERROR` (signed unless failures go unsigned): a cloud too busy to look
+    /// the order up.
     pub fn fail_queries(&self, count: u64) {
         self.shared.failing_queries.store(count, Ordering::SeqCst);
     }
