@@ -106,6 +106,9 @@ pub struct TerminalEvent {
 pub trait EventSink: Send + Sync {
     /// Delivers one event.
     fn emit(&self, event: TerminalEvent);
+
+    /// The request is about to leave the machine: called once, right before its bytes are written.
+    fn sent(&self) {}
 }
 
 /// Discards events.
