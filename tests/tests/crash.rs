@@ -240,3 +240,110 @@ crash_tests! {
     refund_after_outcome_commit: Refund Point("refund.after_outcome_commit") => "succeeded" "succeeded"     -;
     refund_recovery_before_write: Refund Point("recovery.before_write")      => "succeeded" "succeeded"     -;
 }
+
+/// A second process while the first runs a sale: the first stands at `pay.after_sending_commit`
+/// (alive, its lease fresh). `kassactl recover` must leave the attempt to it — reported as
+/// running elsewhere, exit 4, nothing written — and take it over only once the first has been
+/// killed, ending where the `pay_after_sending_commit` row says.
+async fn second_process_case(kind: Kind, expected: &str) {
+    let rig = Rig::start(kind, failpoints_kassactl()).await;
+    let stop = Point("pay.after_sending_commit");
+    rig.add_terminal(&timing(kind, Op::Pay, stop, expected));
+    let ctl = rig.ctl.clone();
+    let first = ctl.stop_at("pay.after_sending_commit", SALE);
+    let running: Vec<String> = books(&rig.db()).attempts.into_keys().collect();
+    let [rid] = running.as_slice() else {
+        panic!("expected one attempt, got {running:?}");
+    };
+
+    let second = ctl.run(&["recover"]);
+    assert_eq!(
+        second.code, 4,
+        "recover: {:?} {}",
+        second.lines, second.stderr
+    );
+    let report = &second.result()["recovery"];
+    assert_eq!(report["running_elsewhere"][0], rid.as_str(), "{report}");
+    assert_eq!(
+        books(&rig.db()).state(rid),
+        "sending",
+        "left to its process"
+    );
+
+    first.kill();
+    let r = ctl.run(SALE);
+    assert_eq!(r.code, 0, "the next sale: {:?} {}", r.lines, r.stderr);
+    let b = assert_invariants(&rig.db(), &rig.charges(), &rig.refunds());
+    assert_eq!(
+        b.state(rid),
+        expected,
+        "{} taken over after the kill",
+        kind.label()
+    );
+    rig.stop().await;
+}
+
+mod second_process_during_a_sale {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn n950() {
+        second_process_case(Kind::Antom, "failed").await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn kicc() {
+        second_process_case(Kind::Kicc, "needs-manager").await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn iotpay() {
+        second_process_case(Kind::IotPay, "failed").await;
+    }
+}
+
+/// A terminal re-pointed while an attempt on it waits for a manager: `terminal add` with the
+/// same name and another address is refused (exit 5) and the stored terminal is unchanged;
+/// changing only its timing is allowed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_re_pointed_terminal_is_refused_while_an_attempt_on_it_is_open() {
+    let kind = Kind::Kicc;
+    let rig = Rig::start(kind, failpoints_kassactl()).await;
+    let stop = Point("pay.after_sending_commit");
+    let flags = timing(kind, Op::Pay, stop, "needs-manager");
+    rig.add_terminal(&flags);
+    let ctl = rig.ctl.clone();
+    ctl.stop_at("pay.after_sending_commit", SALE).kill();
+    let r = ctl.run(&["recover"]);
+    assert_eq!(r.code, 4, "{:?} {}", r.lines, r.stderr);
+
+    let moved = ctl.run(&[
+        "terminal",
+        "add",
+        "kicc",
+        "--name",
+        "counter",
+        "--host",
+        "127.0.0.2",
+        "--port",
+        "7800",
+        "--merchant-id",
+        "M-KASSA-01",
+        "--acquirer-terminal-id",
+        "0788888",
+        "--registration-no",
+        "0216001234",
+    ]);
+    assert_eq!(moved.code, 5, "{:?} {}", moved.lines, moved.stderr);
+    let text = format!("{:?} {}", moved.lines, moved.stderr);
+    assert!(text.contains("let recovery finish"), "{text}");
+    let list = ctl.run(&["terminal", "list"]);
+    assert!(
+        format!("{:?}", list.lines).contains("counter"),
+        "{:?}",
+        list.lines
+    );
+    // The same device with other timeouts may be saved.
+    rig.add_terminal(&[("--poll-interval", "50ms")]);
+    rig.stop().await;
+}

@@ -136,7 +136,9 @@ pub(crate) fn cashier_message(
     }
 }
 
-/// Forwards events and records `awaiting` when the driver first reports activity.
+/// Forwards events, and records `awaiting` when the driver says the request is about to leave
+/// the machine (`EventSink::sent`). Events before that mark nothing: a driver may report
+/// "connecting" or "waiting for card" before it has sent a byte.
 struct MarkSent<'a> {
     ledger: Arc<Ledger>,
     request_id: String,
@@ -144,16 +146,27 @@ struct MarkSent<'a> {
     inner: &'a dyn EventSink,
 }
 
-impl EventSink for MarkSent<'_> {
-    fn emit(&self, event: TerminalEvent) {
+impl MarkSent<'_> {
+    /// Records `awaiting` once; later calls do nothing.
+    fn mark(&self) {
         if !self.marked.swap(true, Ordering::SeqCst) {
             if let Err(e) = self.ledger.transition(&self.request_id, Transition::Sent) {
                 tracing::warn!(request_id = %self.request_id, error = %e, "could not record sent");
             }
-            // `awaiting` is committed; the driver is about to send or has sent.
+            // `awaiting` is committed; the driver is about to write the request.
             crash_point!("pay.after_send");
         }
+    }
+}
+
+impl EventSink for MarkSent<'_> {
+    fn emit(&self, event: TerminalEvent) {
         self.inner.emit(event);
+    }
+
+    fn sent(&self) {
+        self.mark();
+        self.inner.sent();
     }
 }
 
@@ -205,6 +218,7 @@ impl Service {
             .ledger
             .order(order_id)?
             .ok_or_else(|| AppError::NotFound(format!("no order {order_id:?}")))?;
+        self.refuse_before_startup_recovery(&terminal)?;
         self.refuse_while_unresolved(&terminal)?;
         let driver = self.driver(&terminal)?;
         let request_id = self.ids.next("P");
@@ -215,6 +229,9 @@ impl Service {
             amount: order.totals.total,
         })?;
         let rid = attempt.request_id.clone();
+        // The attempt was leased to this process with its row; other processes leave it alone
+        // while the heartbeat runs.
+        let _lease = crate::lease::LeaseKeeper::keep(self.ledger.clone(), &rid);
         tracing::info!(request_id = %rid, terminal = %terminal, "payment attempt created");
         crash_point!("pay.after_attempt_commit");
 
@@ -259,15 +276,22 @@ impl Service {
         };
         let outcome = driver.pay(&pay, &sink).await;
         crash_point!("pay.after_answer");
+        if outcome.is_ok() {
+            // An answer means the request went out, whether or not the driver said so.
+            sink.mark();
+        }
         let attempt = match outcome {
             Err(e) => {
                 tracing::warn!(request_id = %rid, error = %e, "payment not sent");
-                self.ledger.transition(
-                    &rid,
-                    Transition::RequestFailed {
-                        detail: e.to_string(),
-                    },
-                )?
+                let detail = e.to_string();
+                // After `sent()` the driver's RequestError is its promise that nothing left.
+                let awaiting = self.ledger.attempt(&rid)?.map(|a| a.state);
+                let t = if awaiting == Some(AttemptState::Awaiting) {
+                    Transition::NotDelivered { detail }
+                } else {
+                    Transition::RequestFailed { detail }
+                };
+                self.ledger.transition(&rid, t)?
             }
             Ok(PayOutcome::Approved(approval)) => {
                 let a = self

@@ -49,6 +49,8 @@ impl AppError {
                 | LedgerError::RefundInProgress
                 | LedgerError::AttemptFinal { .. }
                 | LedgerError::TerminalInUse { .. }
+                | LedgerError::TerminalIdentityLocked { .. }
+                | LedgerError::RunningElsewhere { .. }
                 | LedgerError::Illegal(_) => "conflict",
                 LedgerError::ExceedsRefundable { .. } | LedgerError::PartialRefundLimit => {
                     "refund-limit"

@@ -5,7 +5,9 @@
 //! The rule it exists to keep: the ledger is written before the wire, a missing or
 //! untrustworthy answer is *unknown* and reconciled with the terminal, and what cannot be
 //! proven waits for a manager. [`Service::start`] reconciles every non-final attempt before
-//! it returns, so no new sale can start ahead of an old one's recovery.
+//! it returns; with [`Service::open`], sales and refunds on a terminal that has unfinished
+//! attempts are refused until [`Service::recover_all`] has been through that terminal's
+//! attempts, so no new sale or refund can start ahead of an old one's recovery.
 
 #[macro_use]
 pub mod crashpoints;
@@ -13,6 +15,7 @@ mod audit;
 mod checkout;
 mod error;
 pub mod keyfiles;
+mod lease;
 pub mod paths;
 mod print_actions;
 pub mod printers;
@@ -35,7 +38,7 @@ pub mod window;
 
 pub use checkout::{PaymentReport, SaleItem, SaleRequest};
 pub use error::{AppError, AppResult, ErrorView};
-pub use recovery::RecoveryReport;
+pub use recovery::{RecoveryFailure, RecoveryReport, RECHECK_INTERVAL};
 pub use refunds::{ManualRefund, RefundCommand, RefundReport};
 pub use terminals::TerminalView;
 pub use views::{AttemptTimeline, OrderDetail};
@@ -53,7 +56,7 @@ pub use printers::{AutoPrint, PrintOutcome, PrintSettings, PrinterConfig, Printe
 pub use printing::{PrinterHealth, PrinterStatus};
 
 use kassa_core::{Clock, IdGen, SystemClock, Terminal};
-use kassa_ledger::Ledger;
+use kassa_ledger::{Ledger, TerminalRow};
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -89,9 +92,12 @@ pub struct Service {
     ledger: Arc<Ledger>,
     clock: Arc<dyn Clock>,
     ids: IdGen,
-    drivers: Mutex<HashMap<String, Arc<dyn Terminal>>>,
+    drivers: Mutex<HashMap<String, CachedDriver>>,
     /// Attempts whose recovery runs in this process, so two callers never poll one attempt.
     recovering: Mutex<HashSet<String>>,
+    /// Terminals with unfinished attempts whose start-up recovery has not run yet: no sale or
+    /// refund starts on them until it has.
+    startup_pending: Mutex<HashSet<String>>,
     /// Wakes the background printer when a job is queued.
     print_wake: tokio::sync::Notify,
     /// The USB bus that N950 USB drivers and the USB scan use: libusb, or demo mode's
@@ -99,9 +105,18 @@ pub struct Service {
     usb: Mutex<Arc<dyn kassa_antom::usb::UsbBackend>>,
 }
 
+/// A driver with the terminal row it was built from: a row changed since (by this process or
+/// another one on the same ledger) builds a new driver. `None`: injected, kept as is.
+#[derive(Debug, Clone)]
+struct CachedDriver {
+    row: Option<TerminalRow>,
+    driver: Arc<dyn Terminal>,
+}
+
 impl Service {
     /// Opens the ledger without reconciling; use [`Service::start`] unless you are about to
-    /// call [`Service::recover_all`] yourself.
+    /// call [`Service::recover_all`] yourself. Until you do, a terminal with an unfinished
+    /// attempt takes no sale and no refund.
     pub fn open(opts: OpenOptions) -> AppResult<Service> {
         if let Some(dir) = opts.db_path.parent() {
             if !dir.as_os_str().is_empty() {
@@ -114,12 +129,18 @@ impl Service {
             }
         }
         let ledger = Ledger::open(&opts.db_path, opts.clock.clone())?;
+        let startup_pending = ledger
+            .non_final_attempts()?
+            .into_iter()
+            .map(|a| a.terminal)
+            .collect();
         Ok(Service {
             ledger: Arc::new(ledger),
             ids: IdGen::new(&opts.store_code, opts.clock.clone(), opts.entropy.clone()),
             clock: opts.clock,
             drivers: Mutex::new(HashMap::new()),
             recovering: Mutex::new(HashSet::new()),
+            startup_pending: Mutex::new(startup_pending),
             print_wake: tokio::sync::Notify::new(),
             usb: Mutex::new(Arc::new(kassa_antom::usb::RusbBackend::new())),
         })
@@ -142,24 +163,54 @@ impl Service {
         &self.clock
     }
 
-    /// The driver for a stored terminal, built once and cached.
+    /// The driver for a stored terminal, built from its row and cached until the row changes.
+    /// The row is read again on every call, so a terminal changed by another process on the
+    /// same ledger is never reached through a stale driver.
     pub fn driver(&self, name: &str) -> AppResult<Arc<dyn Terminal>> {
-        if let Some(d) = self.lock_drivers().get(name) {
-            return Ok(d.clone());
+        let row = self.ledger.terminal(name)?;
+        if let Some(c) = self.lock_drivers().get(name) {
+            match (&c.row, &row) {
+                (None, _) => return Ok(c.driver.clone()),
+                (Some(cached), Some(now)) if cached == now => return Ok(c.driver.clone()),
+                _ => {}
+            }
         }
-        let row = self.ledger.terminal(name)?.ok_or_else(|| {
+        let row = row.ok_or_else(|| {
             AppError::NotFound(format!(
                 "no terminal named {name:?}: list them with `kassactl terminal list`"
             ))
         })?;
         let driver = registry::build_terminal(&row, self.clock.clone(), self.usb_backend())?;
-        self.lock_drivers().insert(name.to_string(), driver.clone());
+        let cached = CachedDriver {
+            row: Some(row),
+            driver: driver.clone(),
+        };
+        self.lock_drivers().insert(name.to_string(), cached);
         Ok(driver)
     }
 
-    /// Replaces the driver of a terminal (tests and demo mode inject pre-built drivers).
+    /// Replaces the driver of a terminal (tests and demo mode inject pre-built drivers); an
+    /// injected driver stays until forgotten, whatever the stored row says.
     pub fn set_driver(&self, name: &str, driver: Arc<dyn Terminal>) {
-        self.lock_drivers().insert(name.to_string(), driver);
+        let cached = CachedDriver { row: None, driver };
+        self.lock_drivers().insert(name.to_string(), cached);
+    }
+
+    /// Refuses a sale or refund on `terminal` while its start-up recovery has not run.
+    pub(crate) fn refuse_before_startup_recovery(&self, terminal: &str) -> AppResult<()> {
+        if self.startup_lock().contains(terminal) {
+            return Err(AppError::Conflict(format!(
+                "Kassa is still checking unfinished payments with terminal {terminal:?}: wait \
+                 for start-up recovery to finish (or run `kassactl recover`), then try again"
+            )));
+        }
+        Ok(())
+    }
+
+    fn startup_lock(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+        self.startup_pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     /// The USB bus in use.
@@ -190,7 +241,7 @@ impl Service {
         self.lock_drivers().remove(name);
     }
 
-    fn lock_drivers(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<dyn Terminal>>> {
+    fn lock_drivers(&self) -> std::sync::MutexGuard<'_, HashMap<String, CachedDriver>> {
         self.drivers.lock().unwrap_or_else(|p| p.into_inner())
     }
 }

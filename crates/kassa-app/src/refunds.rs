@@ -79,6 +79,50 @@ pub(crate) fn refund_request(a: &Attempt, p: &Payment) -> Option<RefundRequest> 
     })
 }
 
+/// The sentence a manager sees for a refund. "Nothing was refunded" is said only where it is
+/// proven: the terminal declined it, it never left the machine, or the terminal had no record
+/// of it for a whole recovery window (all `failed`); an outcome that is not known says so and
+/// keeps the amount reserved.
+pub(crate) fn refund_message(
+    state: AttemptState,
+    decline: Option<&Decline>,
+    reason: Option<&str>,
+) -> String {
+    match state {
+        AttemptState::Succeeded => "Refunded.".to_string(),
+        AttemptState::Failed => {
+            let why = match decline {
+                Some(d) if !d.message.trim().is_empty() && !d.code.trim().is_empty() => {
+                    format!("Refund refused: {} ({}).", d.message.trim(), d.code.trim())
+                }
+                Some(d) if !d.message.trim().is_empty() => {
+                    format!("Refund refused: {}.", d.message.trim())
+                }
+                Some(d) if !d.code.trim().is_empty() => {
+                    format!("Refund refused by the terminal ({}).", d.code.trim())
+                }
+                Some(_) => "Refund refused by the terminal.".to_string(),
+                None => match reason {
+                    Some(r) if !r.trim().is_empty() => format!("Refund not sent: {}.", r.trim()),
+                    _ => "Refund not done.".to_string(),
+                },
+            };
+            format!("{why} Nothing was refunded.")
+        }
+        AttemptState::Refused => "Refund not sent: the terminal was not ready. Nothing was \
+             refunded; check the terminal and try again."
+            .to_string(),
+        AttemptState::NeedsManager | AttemptState::Unknown => {
+            "Refund outcome unknown: check the terminal and settle it with `kassactl \
+             resolve`. Its amount stays reserved until then."
+                .to_string()
+        }
+        AttemptState::Created | AttemptState::Sending | AttemptState::Awaiting => {
+            "Refund in progress: its amount stays reserved until the terminal answers.".to_string()
+        }
+    }
+}
+
 impl Service {
     /// Finds a payment by order id, payment request id or terminal payment id.
     pub fn find_payment(&self, key: &str) -> AppResult<Payment> {
@@ -108,6 +152,7 @@ impl Service {
     /// Refunds through the terminal, within the ledger's limits and the terminal's rules.
     pub async fn refund(&self, cmd: RefundCommand) -> AppResult<RefundReport> {
         let p = self.find_payment(&cmd.payment)?;
+        self.refuse_before_startup_recovery(&p.terminal)?;
         let driver = self.driver(&p.terminal)?;
         let amount = self.refund_amount(&p, cmd.amount_minor)?;
         let full = amount == p.amount;
@@ -144,6 +189,7 @@ impl Service {
             one_partial_only: rule == RefundRule::FullOrOnePartial,
         })?;
         let rid = attempt.request_id.clone();
+        let _lease = crate::lease::LeaseKeeper::keep(self.ledger.clone(), &rid);
         crash_point!("refund.after_attempt_commit");
         self.ledger.audit(
             &cmd.actor,
@@ -204,6 +250,7 @@ impl Service {
             ));
         }
         let p = self.find_payment(&m.payment)?;
+        self.refuse_before_startup_recovery(&p.terminal)?;
         let amount = self.refund_amount(&p, m.amount_minor)?;
         let end = self.ledger.record_manual_refund(
             &NewRefundAttempt {
@@ -262,22 +309,7 @@ impl Service {
         let pid = a.payment_request_id.clone().unwrap_or_default();
         let refundable = self.ledger.refundable(&pid)?;
         let decline = crate::checkout::decline_of(a);
-        let message = match a.state {
-            AttemptState::Succeeded => "Refunded.".to_string(),
-            AttemptState::Failed => format!(
-                "Refund refused: {}. Nothing was refunded.",
-                decline
-                    .as_ref()
-                    .map(|d| d.message.as_str())
-                    .unwrap_or("see the terminal")
-            ),
-            AttemptState::NeedsManager | AttemptState::Unknown => {
-                "Refund outcome unknown: check the terminal and settle it with `kassactl \
-                 resolve`. Its amount stays reserved until then."
-                    .to_string()
-            }
-            _ => crate::checkout::cashier_message(a.state, decline.as_ref(), a.reason.as_deref()),
-        };
+        let message = refund_message(a.state, decline.as_ref(), a.reason.as_deref());
         Ok(RefundReport {
             refund_request_id: a.request_id.clone(),
             payment_request_id: pid,

@@ -81,22 +81,17 @@ impl Service {
     }
 
     /// Settles an attempt recovery could not prove, from the terminal's evidence (managers
-    /// only; the ledger journals who and why).
+    /// only). The ledger journals who and why and writes the one `manager_resolved` audit
+    /// entry in the same transaction.
     pub fn resolve_as(&self, by: &Operator, input: ResolveInput) -> AppResult<PaymentReport> {
         by.require(Permission::Resolve)?;
-        let report = self.resolve(
+        self.resolve(
             &input.request_id,
             input.paid,
             input.terminal_ref.filter(|r| !r.trim().is_empty()),
             input.evidence,
             by.name(),
-        )?;
-        self.ledger.audit(
-            by.name(),
-            "manager_resolved",
-            &serde_json::json!({"request_id": input.request_id, "paid": input.paid}),
-        )?;
-        Ok(report)
+        )
     }
 
     /// Asks the terminal again about an attempt that is unknown or waits for a manager.

@@ -102,7 +102,10 @@ async fn run(cli: Cli, out: &Out) -> Result<u8, AppError> {
         }
         if matches!(cli.command, Command::Recover) {
             out.recovery(&report);
-            return Ok(if report.needs_manager.is_empty() {
+            // Unsettled (a manager's, or another process's) is "unknown"; a failure is internal.
+            return Ok(if !report.errors.is_empty() {
+                EXIT_INTERNAL
+            } else if report.needs_manager.is_empty() && report.running_elsewhere.is_empty() {
                 0
             } else {
                 EXIT_UNKNOWN

@@ -94,6 +94,15 @@ impl Out {
                 )
             }
         );
+        if !r.running_elsewhere.is_empty() {
+            println!(
+                "running in another Kassa process, left to it: {}",
+                r.running_elsewhere.join(", ")
+            );
+        }
+        for f in &r.errors {
+            println!("could not recover {} now: {}", f.request_id, f.message);
+        }
     }
 
     /// Terminals.

@@ -3,7 +3,7 @@
 //! ```text
 //!            diagnose ok            sent               approved
 //!  created ───────────▶ sending ──────────▶ awaiting ───────────────▶ succeeded
-//!     │ diagnose fails     │ request-phase     │ declined
+//!     │ diagnose fails     │ request-phase     │ declined, or not delivered
 //!     ▼                    ▼ error             ▼
 //!  refused              failed            failed
 //!                                           │ no trustworthy answer
@@ -11,12 +11,16 @@
 //!                                        unknown ──recovery──▶ succeeded | failed
 //!                                           │ recovery window spent
 //!                                           ▼
-//!                                    needs-manager ──manager──▶ succeeded | failed
+//!                                    needs-manager ──manager, or the terminal──▶ succeeded | failed
 //! ```
 //!
 //! (`sending` may also go straight to `unknown`: a connection that dies after the request
-//! left the machine.) Payments and refunds share this shape; each transition is a named method
-//! and every other move is an [`IllegalTransition`].
+//! left the machine.) `awaiting` means the driver said the request is about to leave the
+//! machine (`EventSink::sent`); a driver that then reports a request-phase error promises
+//! nothing left, so `awaiting` → `failed` ("not delivered") is legal. `needs-manager` is not
+//! final: recovery keeps asking, and a later final answer from the terminal settles it.
+//! Payments and refunds share this shape; each transition is a named method and every other
+//! move is an [`IllegalTransition`].
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -159,7 +163,7 @@ impl AttemptMachine {
         )
     }
 
-    /// The request reached the terminal.
+    /// The request is about to leave the machine (the driver called `EventSink::sent`).
     pub fn sent(&mut self) -> Result<AttemptState, IllegalTransition> {
         self.go("sent", &[AttemptState::Sending], AttemptState::Awaiting)
     }
@@ -173,7 +177,18 @@ impl AttemptMachine {
         )
     }
 
-    /// A trustworthy approval, from the answer or from recovery.
+    /// After `sent`, the driver reported that nothing of the request left the machine after
+    /// all (its `RequestError` is that promise): not charged, a new attempt may follow.
+    pub fn not_delivered(&mut self) -> Result<AttemptState, IllegalTransition> {
+        self.go(
+            "not_delivered",
+            &[AttemptState::Awaiting],
+            AttemptState::Failed,
+        )
+    }
+
+    /// A trustworthy approval, from the answer or from recovery (also after a manager was
+    /// called: the terminal's own final answer settles it).
     pub fn approved(&mut self) -> Result<AttemptState, IllegalTransition> {
         self.go(
             "approved",
@@ -181,12 +196,14 @@ impl AttemptMachine {
                 AttemptState::Sending,
                 AttemptState::Awaiting,
                 AttemptState::Unknown,
+                AttemptState::NeedsManager,
             ],
             AttemptState::Succeeded,
         )
     }
 
-    /// A trustworthy decline, from the answer or from recovery.
+    /// A trustworthy decline, from the answer or from recovery (also after a manager was
+    /// called).
     pub fn declined(&mut self) -> Result<AttemptState, IllegalTransition> {
         self.go(
             "declined",
@@ -194,6 +211,7 @@ impl AttemptMachine {
                 AttemptState::Sending,
                 AttemptState::Awaiting,
                 AttemptState::Unknown,
+                AttemptState::NeedsManager,
             ],
             AttemptState::Failed,
         )
@@ -281,11 +299,12 @@ mod tests {
         for s in [Succeeded, Failed, Refused] {
             assert!(s.is_final());
             let m = AttemptMachine::resume(s);
-            let moves: [Move; 8] = [
+            let moves: [Move; 9] = [
                 AttemptMachine::diagnosed_ok,
                 AttemptMachine::diagnose_failed,
                 AttemptMachine::sent,
                 AttemptMachine::request_failed,
+                AttemptMachine::not_delivered,
                 AttemptMachine::approved,
                 AttemptMachine::declined,
                 AttemptMachine::lost,
@@ -307,6 +326,29 @@ mod tests {
         for s in ALL.into_iter().filter(|s| *s != Sending) {
             assert!(AttemptMachine::resume(s).request_failed().is_err(), "{s}");
         }
+    }
+
+    #[test]
+    fn a_request_that_never_left_after_sent_fails_instead_of_sticking_in_awaiting() {
+        let mut m = AttemptMachine::resume(Sending);
+        m.sent().unwrap();
+        assert_eq!(m.not_delivered().unwrap(), Failed);
+        for s in ALL.into_iter().filter(|s| *s != Awaiting) {
+            assert!(AttemptMachine::resume(s).not_delivered().is_err(), "{s}");
+        }
+    }
+
+    #[test]
+    fn the_terminal_can_still_settle_what_waits_for_a_manager() {
+        assert_eq!(
+            AttemptMachine::resume(NeedsManager).approved().unwrap(),
+            Succeeded
+        );
+        assert_eq!(
+            AttemptMachine::resume(NeedsManager).declined().unwrap(),
+            Failed
+        );
+        assert!(AttemptMachine::resume(NeedsManager).lost().is_err());
     }
 
     #[test]

@@ -77,6 +77,17 @@ CREATE TRIGGER attempt_journal_no_delete BEFORE DELETE ON attempt_journal
 "
 );
 
+/// Schema version 6: when the attempt became unknown (the recovery window counts from the
+/// moment the call gave up, not from `sent_at`: a call may be held far longer than the
+/// window) and when the terminal first answered an inquiry about it (time during which the
+/// terminal could not be reached does not spend the window). Attempts already unknown when the
+/// file is upgraded count from their last change, the moment they became unknown.
+pub(crate) const V6: &str = "
+ALTER TABLE attempts ADD COLUMN unknown_since TEXT;
+ALTER TABLE attempts ADD COLUMN answered_since TEXT;
+UPDATE attempts SET unknown_since = updated_at WHERE state IN ('unknown', 'needs-manager');
+";
+
 /// Whether an attempt charges or refunds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -143,8 +154,15 @@ pub struct Attempt {
     pub reason: Option<String>,
     /// When it was recorded (RFC 3339 with offset).
     pub created_at: String,
-    /// When the terminal took it; recovery windows count from here.
+    /// When the driver said the request was about to leave the machine.
     pub sent_at: Option<String>,
+    /// When it became unknown (the call gave up, or recovery found it interrupted after a
+    /// restart): the recovery window counts from here.
+    pub unknown_since: Option<String>,
+    /// When the terminal first answered an inquiry about it after it became unknown; `None`
+    /// while the terminal could not be reached. Settling "no such request" as not charged
+    /// needs a full window counted from here.
+    pub answered_since: Option<String>,
     /// When it last changed.
     pub updated_at: String,
     /// Summary of the last outcome, or `null` while there is none. Always has `kind`:
@@ -238,7 +256,8 @@ fn exists(conn: &Connection, request_id: &str) -> Result<bool> {
 }
 
 const COLUMNS: &str = "request_id, kind, order_id, payment_request_id, terminal, amount_minor,
-    currency, state, terminal_ref, reason, created_at, sent_at, updated_at, outcome, actor";
+    currency, state, terminal_ref, reason, created_at, sent_at, updated_at, outcome, actor,
+    unknown_since, answered_since";
 
 /// A row as stored, before its text columns are read into types.
 struct Raw {
@@ -257,6 +276,8 @@ struct Raw {
     updated_at: String,
     outcome: String,
     actor: Option<String>,
+    unknown_since: Option<String>,
+    answered_since: Option<String>,
 }
 
 fn raw(r: &Row<'_>) -> rusqlite::Result<Raw> {
@@ -276,6 +297,8 @@ fn raw(r: &Row<'_>) -> rusqlite::Result<Raw> {
         updated_at: r.get(12)?,
         outcome: r.get(13)?,
         actor: r.get(14)?,
+        unknown_since: r.get(15)?,
+        answered_since: r.get(16)?,
     })
 }
 
@@ -295,6 +318,8 @@ fn decode(r: Raw) -> Result<Attempt> {
         sent_at: r.sent_at,
         updated_at: r.updated_at,
         actor: r.actor,
+        unknown_since: r.unknown_since,
+        answered_since: r.answered_since,
     })
 }
 
@@ -365,6 +390,7 @@ pub(crate) fn open_on_terminal(conn: &Connection, name: &str) -> Result<Vec<Atte
 #[derive(Debug, Default)]
 pub(crate) struct Change {
     pub sent_at: Option<String>,
+    pub unknown_since: Option<String>,
     pub reason: Option<String>,
     pub terminal_ref: Option<String>,
     pub outcome: Option<Value>,
@@ -384,7 +410,8 @@ pub(crate) fn update(
                 sent_at = COALESCE(?4, sent_at),
                 terminal_ref = COALESCE(?5, terminal_ref),
                 outcome = COALESCE(?6, outcome),
-                reason = COALESCE(?7, reason)
+                reason = COALESCE(?7, reason),
+                unknown_since = COALESCE(?8, unknown_since)
          WHERE request_id = ?1",
         params![
             request_id,
@@ -393,10 +420,40 @@ pub(crate) fn update(
             change.sent_at,
             change.terminal_ref,
             outcome,
-            change.reason
+            change.reason,
+            change.unknown_since
         ],
     )?;
     Ok(())
+}
+
+/// Records that the terminal answered an inquiry about a non-final attempt, the first time
+/// only (with a journal entry `terminal_answered`); later answers change nothing. Returns the
+/// attempt as it now is.
+pub(crate) fn mark_answered(
+    tx: &Transaction<'_>,
+    now: &Stamp,
+    request_id: &str,
+) -> Result<Attempt> {
+    let a = require(tx, request_id)?;
+    if a.answered_since.is_some() || a.state.is_final() {
+        return Ok(a);
+    }
+    tx.execute(
+        "UPDATE attempts SET answered_since = ?2 WHERE request_id = ?1",
+        params![request_id, now.text],
+    )?;
+    let detail = serde_json::json!({ "window_from": now.text });
+    append_journal(
+        tx,
+        now,
+        request_id,
+        a.state,
+        a.state,
+        "terminal_answered",
+        &detail,
+    )?;
+    require(tx, request_id)
 }
 
 /// Appends one journal entry.

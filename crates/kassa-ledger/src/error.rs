@@ -136,6 +136,26 @@ pub enum LedgerError {
         /// The open attempt.
         request_id: String,
     },
+    /// A terminal's identity (kind, address, serial, client or merchant id, key files) cannot
+    /// change while an attempt or refund on it is not final: recovery would ask another device
+    /// and could take its "no such payment" for this one.
+    #[error("terminal {name} has an unresolved attempt ({request_id}), so its kind, address, serial, ids and key files cannot change now (recovery must ask the same device): let recovery finish (`kassactl recover`) or have a manager settle it (`kassactl resolve`), then change the terminal; to use another device now, add it under a new name")]
+    TerminalIdentityLocked {
+        /// The terminal.
+        name: String,
+        /// The attempt that is not final.
+        request_id: String,
+        /// The identity settings that would change.
+        fields: Vec<String>,
+    },
+    /// Another running process works on this attempt now.
+    #[error("attempt {request_id} is being run by another Kassa process (pid {pid}) on this ledger: it is left to that process; try again when it has finished")]
+    RunningElsewhere {
+        /// The attempt.
+        request_id: String,
+        /// The process that holds it.
+        pid: u32,
+    },
     /// A terminal config or setting that looks like it holds a key, password or PIN.
     #[error("{field} looks like a key, password or PIN, and the ledger never stores those: keep it in the key store and record only a reference to it")]
     SecretNotAllowed {
@@ -180,6 +200,8 @@ impl LedgerError {
             LedgerError::DuplicateTerminalPayment { .. } => "duplicate-terminal-payment",
             LedgerError::AttemptFinal { .. } => "attempt-final",
             LedgerError::TerminalInUse { .. } => "terminal-in-use",
+            LedgerError::TerminalIdentityLocked { .. } => "terminal-identity-locked",
+            LedgerError::RunningElsewhere { .. } => "running-elsewhere",
             LedgerError::SecretNotAllowed { .. } => "secret-not-allowed",
             LedgerError::BadFilter(_) => "bad-filter",
             LedgerError::Corrupt(_) => "ledger-corrupt",

@@ -8,6 +8,7 @@ use crate::audit::{self, AuditEntry};
 use crate::audit_chain::{self, AuditVerification};
 use crate::codec::Stamp;
 use crate::error::{LedgerError, Result};
+use crate::leases::{self, LeaseOwner};
 use crate::order_list::{self, OrderFilter, OrderSummary};
 use crate::orders::{self, NewOrder, Order};
 use crate::payments::{self, Payment};
@@ -34,6 +35,8 @@ pub struct Ledger {
     read: Option<Mutex<Connection>>,
     clock: Arc<dyn Clock>,
     path: Option<PathBuf>,
+    /// Who this handle's attempt leases name (see `leases`).
+    owner: LeaseOwner,
 }
 
 fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
@@ -65,6 +68,7 @@ impl Ledger {
             read: Some(Mutex::new(read)),
             clock,
             path: Some(path.to_path_buf()),
+            owner: LeaseOwner::new(),
         })
     }
 
@@ -79,6 +83,7 @@ impl Ledger {
             read: None,
             clock,
             path: None,
+            owner: LeaseOwner::new(),
         })
     }
 
@@ -132,7 +137,8 @@ impl Ledger {
         self.read(|c| order_list::list(c, f, offset))
     }
 
-    /// Records a payment attempt in state `created`. In the same IMMEDIATE transaction it
+    /// Records a payment attempt in state `created`, leased to this handle (see
+    /// [`Ledger::claim`]). In the same IMMEDIATE transaction it
     /// refuses an order that is already paid (`AlreadyPaid`) or has a payment attempt that is
     /// not final (`AttemptInProgress`): a double click on Pay starts one payment.
     pub fn begin_payment_attempt(&self, a: &NewPaymentAttempt) -> Result<Attempt> {
@@ -171,9 +177,60 @@ impl Ledger {
                     actor: None,
                 },
             )?;
+            leases::take(tx, &attempt.request_id, &self.owner)?;
             orders::refresh_status(tx, now, &a.order_id)?;
             Ok(attempt)
         })
+    }
+
+    /// Who this handle's leases name.
+    pub fn lease_owner(&self) -> &LeaseOwner {
+        &self.owner
+    }
+
+    /// Takes the lease on a non-final attempt for this handle before working on it: refused
+    /// with `RunningElsewhere` while another live process holds it; a dead owner's lease
+    /// (process gone, or no heartbeat for `LEASE_TTL`) is taken over. Returns the attempt as
+    /// it is now, read under the same write lock, so a caller never works from a stale copy.
+    pub fn claim(&self, request_id: &str) -> Result<Attempt> {
+        self.write(|tx, _| {
+            let a = attempts::require(tx, request_id)?;
+            if !a.state.is_final() {
+                leases::take(tx, request_id, &self.owner)?;
+            }
+            Ok(a)
+        })
+    }
+
+    /// Refreshes the heartbeat of this handle's lease; false when it no longer holds it.
+    pub fn heartbeat(&self, request_id: &str) -> Result<bool> {
+        self.write(|tx, _| leases::refresh(tx, request_id, &self.owner))
+    }
+
+    /// Lets go of this handle's lease on the attempt (nothing when it holds none).
+    pub fn release(&self, request_id: &str) -> Result<()> {
+        self.write(|tx, _| leases::release(tx, request_id, &self.owner))
+    }
+
+    /// The process id of another live process working on the attempt, if any.
+    pub fn running_elsewhere(&self, request_id: &str) -> Result<Option<u32>> {
+        let now = leases::wall_ms();
+        self.read(|c| {
+            Ok(leases::get(c, request_id)?
+                .filter(|l| l.held_by_other(&self.owner, now))
+                .map(|l| l.pid))
+        })
+    }
+
+    /// True when this handle holds the lease on the attempt (its own work runs it).
+    pub fn holds_lease(&self, request_id: &str) -> Result<bool> {
+        self.read(|c| Ok(leases::get(c, request_id)?.is_some_and(|l| l.token == self.owner.token)))
+    }
+
+    /// Records, the first time only, that the terminal answered an inquiry about the attempt
+    /// (`answered_since`, with a journal entry): from then on the recovery window is spent.
+    pub fn mark_answered(&self, request_id: &str) -> Result<Attempt> {
+        self.write(|tx, now| attempts::mark_answered(tx, now, request_id))
     }
 
     /// Applies one state-machine transition in one transaction: the attempt row, its journal
@@ -263,7 +320,11 @@ impl Ledger {
     /// same IMMEDIATE transaction: `RefundInProgress`, `PartialRefundLimit` (with
     /// `one_partial_only`), `ExceedsRefundable`, in that order.
     pub fn begin_refund_attempt(&self, r: &NewRefundAttempt) -> Result<Attempt> {
-        self.write(|tx, now| refunds::begin(tx, now, r))
+        self.write(|tx, now| {
+            let a = refunds::begin(tx, now, r)?;
+            leases::take(tx, &a.request_id, &self.owner)?;
+            Ok(a)
+        })
     }
 
     /// Records a refund a manager already made on the terminal (for terminals that refund
@@ -284,7 +345,9 @@ impl Ledger {
         self.read(|c| attempts::refunds_of(c, payment_request_id))
     }
 
-    /// Adds or replaces a terminal; refuses a config that holds a key or PIN.
+    /// Adds or replaces a terminal; refuses a config that holds a key or PIN, and a change of
+    /// an existing terminal's identity while an attempt on it is not final
+    /// (`TerminalIdentityLocked`).
     pub fn upsert_terminal(&self, t: &TerminalRow) -> Result<()> {
         self.write(|tx, now| terminals::upsert(tx, now, t))
     }

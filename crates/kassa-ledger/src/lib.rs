@@ -16,7 +16,7 @@
 //!
 //! One module per table, each with its migration SQL: `orders`, `order_lines`, `attempts`
 //! (and the journal), `payments`, `refunds`, `terminals`, `settings`, `audit`, `print_jobs`
-//! (the print queue); `schema`
+//! (the print queue), `leases` (which process runs an attempt); `schema`
 //! applies them in order.
 
 mod activity;
@@ -25,6 +25,7 @@ mod audit;
 mod audit_chain;
 mod codec;
 mod error;
+mod leases;
 mod ledger;
 mod order_lines;
 mod order_list;
@@ -43,6 +44,7 @@ pub use attempts::{Attempt, AttemptKind, JournalEntry, NewPaymentAttempt};
 pub use audit::AuditEntry;
 pub use audit_chain::{AuditBreak, AuditFault, AuditVerification};
 pub use error::{LedgerError, Result};
+pub use leases::{LeaseOwner, LEASE_TTL};
 pub use ledger::Ledger;
 pub use order_list::{OrderFilter, OrderSummary};
 pub use orders::{NewOrder, Order, OrderStatus};

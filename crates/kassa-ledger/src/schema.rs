@@ -7,8 +7,8 @@
 
 use crate::error::{LedgerError, Result};
 use crate::{
-    activity, attempts, audit, order_lines, order_list, orders, payments, print_jobs, refunds,
-    settings, terminals,
+    activity, attempts, audit, leases, order_lines, order_list, orders, payments, print_jobs,
+    refunds, settings, terminals,
 };
 use rusqlite::{Connection, ErrorCode, Transaction, TransactionBehavior};
 use std::path::Path;
@@ -68,6 +68,13 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 5,
         steps: &[activity::V5],
+        then: None,
+    },
+    // Recovery windows count from when an attempt became unknown; attempts carry the lease
+    // of the process working on them.
+    Migration {
+        version: 6,
+        steps: &[attempts::V6, leases::V6],
         then: None,
     },
 ];

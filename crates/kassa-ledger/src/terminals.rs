@@ -34,9 +34,64 @@ pub struct TerminalRow {
     pub is_default: bool,
 }
 
-/// Inserts or replaces the terminal `t.name`.
+/// Settings that do not say which device a terminal is: timeouts and the recovery policy,
+/// how long a payment waits on the terminal, the refund mode, the payment method offered, the
+/// envelope profile and the currency. Everything else — the kind, addresses and ports, USB
+/// serial, client, merchant, device and terminal ids, registration number, base URL, login
+/// and every key or pairing-key file — identifies the device, and an unknown new field is
+/// counted as identity too (fail closed). A key file rewritten in place under the same path
+/// is not seen here.
+const NOT_IDENTITY: &[&str] = &[
+    "timing",
+    "payment_expiry_secs",
+    "customer_mode",
+    "payment_method",
+    "envelope",
+    "currency",
+];
+
+/// The identity settings that differ between two rows of one terminal (`kind` first).
+pub(crate) fn identity_changes(old: &TerminalRow, new: &TerminalRow) -> Vec<String> {
+    let mut out = Vec::new();
+    if old.kind != new.kind {
+        out.push("kind".to_string());
+    }
+    let empty = serde_json::Map::new();
+    let (a, b) = (
+        old.config.as_object().unwrap_or(&empty),
+        new.config.as_object().unwrap_or(&empty),
+    );
+    let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    for k in keys {
+        if !NOT_IDENTITY.contains(&k.as_str()) && a.get(k) != b.get(k) {
+            out.push(k.clone());
+        }
+    }
+    if !old.config.is_object() && old.config != new.config {
+        out.push("config".to_string());
+    }
+    out
+}
+
+/// Inserts or replaces the terminal `t.name`. Changing the identity of an existing terminal
+/// (see [`NOT_IDENTITY`]) is refused while an attempt or refund on it is not final: recovery
+/// must keep asking the device that took it.
 pub(crate) fn upsert(tx: &Transaction<'_>, now: &Stamp, t: &TerminalRow) -> Result<()> {
     codec::refuse_secrets(&t.config, "config")?;
+    if let Some(old) = get(tx, &t.name)? {
+        let fields = identity_changes(&old, t);
+        if !fields.is_empty() {
+            if let Some(open) = attempts::open_on_terminal(tx, &t.name)?.into_iter().next() {
+                return Err(LedgerError::TerminalIdentityLocked {
+                    name: t.name.clone(),
+                    request_id: open.request_id,
+                    fields,
+                });
+            }
+        }
+    }
     if t.is_default {
         tx.execute(
             "UPDATE terminals SET is_default = 0 WHERE name <> ?1",

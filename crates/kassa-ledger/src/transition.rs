@@ -7,6 +7,7 @@ use crate::attempts::{self, Attempt, AttemptKind, Change};
 use crate::audit;
 use crate::codec::Stamp;
 use crate::error::{LedgerError, Result};
+use crate::leases;
 use crate::orders;
 use crate::payments::{self, Payment};
 use crate::refunds;
@@ -32,11 +33,17 @@ pub enum Transition {
         /// What the terminal reported.
         detail: String,
     },
-    /// The terminal took the request: `sending` → `awaiting`; sets `sent_at`, from which the
-    /// recovery window counts.
+    /// The driver is about to write the request: `sending` → `awaiting`; sets `sent_at`.
     Sent,
     /// Nothing left the machine: `sending` → `failed`.
     RequestFailed {
+        /// Why.
+        detail: String,
+    },
+    /// After `Sent`, the driver reported that nothing of the request left the machine after
+    /// all (a `RequestError` is its promise of that): `awaiting` → `failed`, not charged; a new
+    /// attempt may follow.
+    NotDelivered {
         /// Why.
         detail: String,
     },
@@ -47,6 +54,7 @@ pub enum Transition {
     /// A trustworthy decline: → `failed`.
     Declined(Decline),
     /// Sent, but no trustworthy answer: → `unknown` (also from `unknown`, to record a retry).
+    /// Entering `unknown` sets `unknown_since`, from which the recovery window counts.
     Lost(UnknownReason),
     /// Recovery's window is spent: `unknown` → `needs-manager`.
     Escalated,
@@ -86,6 +94,7 @@ impl Transition {
             Transition::DiagnoseFailed { .. } => "diagnose_failed",
             Transition::Sent => "sent",
             Transition::RequestFailed { .. } => "request_failed",
+            Transition::NotDelivered { .. } => "not_delivered",
             Transition::Approved(_) | Transition::RefundApproved(_) => "approved",
             Transition::Declined(_) => "declined",
             Transition::Lost(_) => "lost",
@@ -101,6 +110,7 @@ impl Transition {
             Transition::DiagnoseFailed { .. } => m.diagnose_failed(),
             Transition::Sent => m.sent(),
             Transition::RequestFailed { .. } => m.request_failed(),
+            Transition::NotDelivered { .. } => m.not_delivered(),
             Transition::Approved(_) | Transition::RefundApproved(_) => m.approved(),
             Transition::Declined(_) => m.declined(),
             Transition::Lost(_) => m.lost(),
@@ -188,6 +198,12 @@ pub(crate) fn apply(
             change.reason = failure_reason(&a, &detail);
             json!({ "detail": detail })
         }
+        Transition::NotDelivered { detail } => {
+            let detail = format!("never delivered: {detail}");
+            change.outcome = Some(json!({"kind": "request-failed", "detail": detail}));
+            change.reason = failure_reason(&a, &detail);
+            json!({ "detail": detail })
+        }
         Transition::Approved(ap) => {
             require_kind(&a, AttemptKind::Payment, event)?;
             require_amount(&a, ap.amount)?;
@@ -232,6 +248,9 @@ pub(crate) fn apply(
         }
         Transition::Lost(reason) => {
             let v = json!({ "kind": "unknown", "reason": reason, "message": reason.to_string() });
+            if a.state != AttemptState::Unknown {
+                change.unknown_since = Some(now.text.clone());
+            }
             change.outcome = Some(v.clone());
             v
         }
@@ -280,8 +299,18 @@ pub(crate) fn apply(
             v
         }
     };
+    let mut detail = detail;
+    if a.state == AttemptState::NeedsManager && matches!(event, "approved" | "declined") {
+        // The terminal's own final answer, heard after a manager was called, settles it.
+        if let Value::Object(m) = &mut detail {
+            m.insert("settled_by".into(), json!("terminal-after-escalation"));
+        }
+    }
     attempts::update(tx, now, request_id, to, &change)?;
     attempts::append_journal(tx, now, request_id, a.state, to, event, &detail)?;
+    if to.is_final() {
+        leases::clear(tx, request_id)?;
+    }
     let status = orders::refresh_status(tx, now, &a.order_id)?;
     tracing::debug!(
         request_id, kind = a.kind.as_str(), from = %a.state, to = %to, event,

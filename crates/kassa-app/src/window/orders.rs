@@ -202,6 +202,8 @@ impl From<AttemptTimeline> for AttemptView {
             updated_at,
             outcome: _,
             actor,
+            unknown_since: _,
+            answered_since: _,
         } = attempt;
         AttemptView {
             request_id,
