@@ -34,8 +34,8 @@ fn text<'a>(case: &'a Value, field: &str) -> &'a str {
 /// The copy in this crate must equal the project's vector file where that file is present.
 #[test]
 fn local_copy_equals_the_shared_vectors() {
-    let shared =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors/vectors.json");
+    let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/vectors/vectors.json");
     let Ok(text) = std::fs::read_to_string(&shared) else {
         eprintln!(
             "{} not present; the local copy stands alone",
