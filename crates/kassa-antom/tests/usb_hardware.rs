@@ -59,8 +59,8 @@ async fn a_real_n950_answers_over_usb() {
         pos_key_path: env("KASSA_N950_POS_KEY").into(),
         terminal_key_path: env("KASSA_N950_TERMINAL_KEY").into(),
         envelope: match std::env::var("KASSA_N950_ENVELOPE").as_deref() {
-            Ok("ecb") => Envelope::Ecb,
-            _ => Envelope::Gcm,
+            Ok("gcm") => Envelope::Gcm,
+            _ => Envelope::Ecb,
         },
         customer_mode: false,
         payment_method: "CARD".into(),
