@@ -329,7 +329,9 @@ pub struct Timing {
     pub refund: Duration,
     /// Pause between inquiries during recovery.
     pub poll_interval: Duration,
-    /// How long after sending recovery keeps asking before a manager must decide.
+    /// How long recovery keeps asking before a manager must decide: counted from when the call
+    /// gave up (the attempt became unknown) and restarted when the terminal first answers, so
+    /// time in which it cannot be reached is not spent.
     pub recovery_window: Duration,
 }
 
