@@ -23,7 +23,7 @@ use kassa_app::{keyfiles, AccountInput, OpenOptions, Role, Service, StoreSetting
 use kassa_core::Secret;
 use kassa_sim::antom::{AntomSim, AntomSimHandle, Behaviour};
 use kassa_sim::iotpay::{IotPaySim, SimConfig as IotSimConfig};
-use kassa_sim::kicc::{KiccSim, SimTiming};
+use kassa_sim::kicc::{KiccSim, Scenario, SimTiming};
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -31,6 +31,8 @@ use std::time::Duration;
 
 /// The merchant key of the simulated IOT Pay account.
 const MERCHANT_KEY: &str = "Kassa-Secrets-Test-Merchant-Key-7f3a9c";
+/// The KICC bridge's pairing key, as the bridge shows it (base32).
+const KICC_PAIRING_KEY: &str = "JNQXG43BFVJWKY3SMV2HGLKUMVZXILKLJFBUGLKQMFUXE2LOM4QQ";
 /// The expiry date in the seed's approved `extra` sample (and the simulator's).
 const SEED_EXPIRY: &str = "1022";
 /// PINs used during the day.
@@ -141,6 +143,7 @@ fn forbidden_strings() -> Vec<(String, String)> {
         }
     }
     out.push(("the IOT Pay merchant key".into(), MERCHANT_KEY.into()));
+    out.push(("the KICC pairing key".into(), KICC_PAIRING_KEY.into()));
     out.push(("the expireDate field".into(), "expireDate".into()));
     out.push(("the expiry date as MM/YY".into(), "10/22".into()));
     out
@@ -295,13 +298,22 @@ fn back_office(db: PathBuf) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_day_at_trace_level_leaks_no_key_pin_card_number_or_expiry_date() {
     let front = n950().await;
-    let counter = KiccSim::start(SimTiming::instant()).await.unwrap();
+    let keys = tempfile::tempdir().unwrap();
+    let pairing_key = keys.path().join("kicc-bridge.key");
+    keyfiles::write_private_key_file(&pairing_key, KICC_PAIRING_KEY.as_bytes()).unwrap();
+    let counter = KiccSim::bind(
+        "127.0.0.1:0",
+        SimTiming::instant(),
+        Scenario::Happy,
+        &pairing_key,
+    )
+    .await
+    .unwrap();
     let cloud = IotPaySim::start(IotSimConfig::new("10000576", MERCHANT_KEY))
         .await
         .unwrap();
     let c = Ctl::new();
     let db = c.db();
-    let keys = tempfile::tempdir().unwrap();
     // Key files as Kassa writes them: owner-only.
     let pos_key = keys.path().join("pos.pem");
     keyfiles::write_private_key_file(&pos_key, vector("pos_private_key_pkcs8.pem").as_bytes())
