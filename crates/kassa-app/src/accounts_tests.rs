@@ -169,7 +169,7 @@ fn the_service_refuses_a_cashier_what_only_a_manager_may_do() {
     assert!(kiosk.require(Permission::ViewOrders).is_err());
     assert!(kiosk.require(Permission::Refund).is_err());
     // Nothing was written by the refused calls.
-    assert_eq!(svc.store_settings().unwrap(), StoreSettings::default());
+    assert_eq!(svc.ledger().setting("store").unwrap(), None);
 }
 
 #[test]

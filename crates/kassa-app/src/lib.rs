@@ -70,7 +70,8 @@ pub struct OpenOptions {
     pub clock: Arc<dyn Clock>,
     /// Randomness for ids (tests pass a deterministic source).
     pub entropy: Arc<dyn kassa_core::ids::Entropy>,
-    /// Short store code embedded in ids.
+    /// Store code in request ids while the store settings have none saved (the unsaved
+    /// settings show it); saved settings' store and till codes take over (`store.rs`).
     pub store_code: String,
 }
 
@@ -81,7 +82,7 @@ impl OpenOptions {
             db_path,
             clock: Arc::new(SystemClock),
             entropy: Arc::new(kassa_core::ids::OsEntropy),
-            store_code: "KS".into(),
+            store_code: store::DEFAULT_STORE_CODE.into(),
         }
     }
 }
@@ -134,16 +135,24 @@ impl Service {
             .into_iter()
             .map(|a| a.terminal)
             .collect();
-        Ok(Service {
+        let codes = kassa_core::IdCodes::new(&opts.store_code, store::DEFAULT_TILL_CODE)
+            .map_err(|e| AppError::Config(e.to_string()))?;
+        let svc = Service {
             ledger: Arc::new(ledger),
-            ids: IdGen::new(&opts.store_code, opts.clock.clone(), opts.entropy.clone()),
+            ids: IdGen::new(codes, opts.clock.clone(), opts.entropy.clone()),
             clock: opts.clock,
             drivers: Mutex::new(HashMap::new()),
             recovering: Mutex::new(HashSet::new()),
             startup_pending: Mutex::new(startup_pending),
             print_wake: tokio::sync::Notify::new(),
             usb: Mutex::new(Arc::new(kassa_antom::usb::RusbBackend::new())),
-        })
+        };
+        // Takes the saved store and till codes for ids; unreadable settings are reported
+        // where they are used, not here.
+        if let Err(e) = svc.store_settings() {
+            tracing::warn!(error = %e, "store settings unreadable at open");
+        }
+        Ok(svc)
     }
 
     /// Opens the ledger and reconciles every non-final attempt before returning.

@@ -3,14 +3,19 @@
 //! Without a date it is the report of the open period, with the figures of
 //! [`Service::z_report`] (the day close's own numbers: what closing now would record). For
 //! a past business day the same rules are applied to that calendar day (read with
-//! [`kassa_ledger::Ledger::settled_between`], as the day close reads its period): payments
-//! approved that day, refunds that succeeded that day (whenever their sale was), and attempts
-//! started that day that are still not final.
+//! [`kassa_ledger::Ledger::settled_between`]): payments approved that day, refunds that
+//! succeeded that day (whenever their sale was), and attempts started that day that are
+//! still not final.
+//!
+//! A calendar day is the store's, in its IANA time zone with that zone's DST rules
+//! ([`day_bounds`]): from its first instant to the next day's, 23 or 25 hours on the days the
+//! clocks change — never the offset in force today applied to another day.
 
 use crate::error::{AppError, AppResult};
 use crate::receipts::ledger_time;
 use crate::Service;
-use chrono::NaiveDate;
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone};
+use chrono_tz::Tz;
 use kassa_core::{AttemptState, Currency, Money};
 use kassa_ledger::{Attempt, AttemptKind};
 use kassa_receipt::{Document, Language, Receipt, Tender, UnresolvedAttempt, ZReport, ZTotal};
@@ -23,6 +28,32 @@ pub fn parse_day(text: &str) -> AppResult<NaiveDate> {
             "{text:?} is not a date: write the business day as YYYY-MM-DD, e.g. 2026-11-21"
         ))
     })
+}
+
+/// The first instant of `day` in `tz`. Midnight itself may not exist (a zone that springs
+/// forward at 00:00): the day then starts at the first local time after the gap; where
+/// midnight happens twice, at the first.
+fn start_of(day: NaiveDate, tz: Tz) -> AppResult<DateTime<FixedOffset>> {
+    let midnight = day.and_time(chrono::NaiveTime::MIN);
+    (0..=24 * 60)
+        .map(|m| midnight + chrono::Duration::minutes(m))
+        .find_map(|local| tz.from_local_datetime(&local).earliest())
+        .map(|t| t.fixed_offset())
+        .ok_or_else(|| {
+            AppError::Usage(format!("{day} has no start in the time zone {}", tz.name()))
+        })
+}
+
+/// The instants a calendar day of the store covers: `[start, end)`, from its first instant
+/// in `tz` to the next day's (24 hours, or 23 and 25 on the days DST begins and ends).
+pub fn day_bounds(
+    day: NaiveDate,
+    tz: Tz,
+) -> AppResult<(DateTime<FixedOffset>, DateTime<FixedOffset>)> {
+    let next = day
+        .succ_opt()
+        .ok_or_else(|| AppError::Usage(format!("{day} has no next day")))?;
+    Ok((start_of(day, tz)?, start_of(next, tz)?))
 }
 
 fn unresolved(a: &Attempt) -> AppResult<UnresolvedAttempt> {
@@ -79,6 +110,7 @@ impl Service {
     /// The open period's report, from the day close's figures.
     fn open_period_z(&self, printed_by: &str) -> AppResult<ZReport> {
         let z = self.z_report()?;
+        let tz = self.store_settings()?.tz()?;
         let to = ledger_time(&z.to)?;
         let row = |terminal: &str, t: &crate::dayclose::Tally| ZTotal {
             terminal: terminal.to_string(),
@@ -87,7 +119,7 @@ impl Service {
             amount: t.total,
         };
         Ok(ZReport {
-            day: to.date_naive(),
+            day: to.with_timezone(&tz).date_naive(),
             printed_at: to,
             printed_by: printed_by.to_string(),
             currency: z.sales.total.currency,
@@ -112,20 +144,19 @@ impl Service {
         })
     }
 
-    /// One calendar day's report: what the ledger says ended that day (in the clock's
-    /// offset), read the way the day close reads its period.
+    /// One calendar day's report: what the ledger says ended that day in the store's time
+    /// zone, with the day close's rules.
     fn day_z(&self, day: NaiveDate, printed_by: &str) -> AppResult<ZReport> {
-        let currency: Currency = self.store_settings()?.currency()?;
-        let on_day = |t: &str| -> AppResult<bool> { Ok(ledger_time(t)?.date_naive() == day) };
-        let offset = *self.clock.now().offset();
-        let midnight = |d: NaiveDate| {
-            d.and_hms_opt(0, 0, 0)
-                .and_then(|t| t.and_local_timezone(offset).single())
-                .ok_or_else(|| AppError::Usage(format!("{d} has no midnight in this time zone")))
+        let store = self.store_settings()?;
+        let currency: Currency = store.currency()?;
+        let tz = store.tz()?;
+        let on_day = |t: &str| -> AppResult<bool> {
+            Ok(ledger_time(t)?.with_timezone(&tz).date_naive() == day)
         };
+        let (first, next) = day_bounds(day, tz)?;
+        // `settled_between` excludes its lower bound and includes its upper one.
         let tick = chrono::Duration::milliseconds(1);
-        let start = midnight(day)? - tick;
-        let end = midnight(day + chrono::Duration::days(1))? - tick;
+        let (start, end) = (first - tick, next - tick);
         let mut sales = BTreeMap::new();
         let mut refunds = BTreeMap::new();
         for s in self.ledger.settled_between(Some(start), end)? {
@@ -274,6 +305,43 @@ mod tests {
             "-12.50",
             "negative amounts stay numbers"
         );
+    }
+
+    fn hours(day: &str, zone: &str) -> i64 {
+        let tz: Tz = zone.parse().unwrap();
+        let (start, end) = day_bounds(parse_day(day).unwrap(), tz).unwrap();
+        (end - start).num_minutes()
+    }
+
+    #[test]
+    fn a_calendar_day_follows_the_zones_dst_rules() {
+        // Europe/Berlin: clocks go forward on 2026-03-29 and back on 2026-10-25.
+        assert_eq!(hours("2026-03-29", "Europe/Berlin"), 23 * 60);
+        assert_eq!(hours("2026-10-25", "Europe/Berlin"), 25 * 60);
+        assert_eq!(hours("2026-10-26", "Europe/Berlin"), 24 * 60);
+        // America/Toronto: 2026-03-08 and 2026-11-01.
+        assert_eq!(hours("2026-03-08", "America/Toronto"), 23 * 60);
+        assert_eq!(hours("2026-11-01", "America/Toronto"), 25 * 60);
+        assert_eq!(hours("2026-11-21", "Asia/Seoul"), 24 * 60);
+        let (start, end) = day_bounds(
+            parse_day("2026-10-25").unwrap(),
+            "Europe/Berlin".parse().unwrap(),
+        )
+        .unwrap();
+        assert_eq!(start.to_rfc3339(), "2026-10-25T00:00:00+02:00");
+        assert_eq!(end.to_rfc3339(), "2026-10-26T00:00:00+01:00");
+    }
+
+    #[test]
+    fn a_day_whose_midnight_does_not_exist_starts_after_the_gap() {
+        // America/Santiago springs forward at 24:00 → 01:00 (2026-09-06).
+        let (start, end) = day_bounds(
+            parse_day("2026-09-06").unwrap(),
+            "America/Santiago".parse().unwrap(),
+        )
+        .unwrap();
+        assert_eq!(start.to_rfc3339(), "2026-09-06T01:00:00-03:00");
+        assert_eq!((end - start).num_hours(), 23);
     }
 
     #[test]

@@ -76,6 +76,10 @@ pub enum Command {
     /// Add, list, test or remove printers; show or retry the print queue.
     #[command(subcommand)]
     Printer(PrinterCmd),
+    /// Show the store settings ids and reports use, or change them: the store and till codes
+    /// every request id carries (each till of a store needs its own till code) and the time
+    /// zone reports count calendar days in.
+    Settings(SettingsArgs),
     /// Show the audit log of privileged actions (`audit` or `audit list`), or check its hash
     /// chain (`audit verify`).
     Audit {
@@ -83,6 +87,20 @@ pub enum Command {
         #[command(subcommand)]
         cmd: Option<AuditCmd>,
     },
+}
+
+/// `settings`: without options it shows the current values.
+#[derive(Args, Debug)]
+pub struct SettingsArgs {
+    /// Store code in request ids: 1 to 4 letters or digits (e.g. ST01).
+    #[arg(long)]
+    pub store_code: Option<String>,
+    /// This till's code in request ids: 1 to 3 letters or digits, different on each till.
+    #[arg(long)]
+    pub till_code: Option<String>,
+    /// IANA time zone of the store for reports' calendar days (e.g. Asia/Seoul).
+    #[arg(long)]
+    pub time_zone: Option<String>,
 }
 
 /// Audit log commands.
@@ -684,6 +702,36 @@ mod tests {
         assert_eq!(parse_duration("30s").unwrap(), Duration::from_secs(30));
         assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
         assert!(parse_duration("soon").is_err());
+    }
+
+    #[test]
+    fn settings_take_the_codes_and_the_time_zone() {
+        let cli = Cli::try_parse_from([
+            "kassactl",
+            "settings",
+            "--store-code",
+            "ST01",
+            "--till-code",
+            "2",
+            "--time-zone",
+            "Europe/Berlin",
+        ])
+        .unwrap();
+        let Command::Settings(a) = cli.command else {
+            panic!("not settings: {:?}", cli.command)
+        };
+        assert_eq!(a.store_code.as_deref(), Some("ST01"));
+        assert_eq!(a.till_code.as_deref(), Some("2"));
+        assert_eq!(a.time_zone.as_deref(), Some("Europe/Berlin"));
+        let shown = Cli::try_parse_from(["kassactl", "--json", "settings"]).unwrap();
+        assert!(matches!(
+            shown.command,
+            Command::Settings(SettingsArgs {
+                store_code: None,
+                till_code: None,
+                time_zone: None
+            })
+        ));
     }
 
     #[test]

@@ -250,6 +250,21 @@ async fn run(cli: Cli, out: &Out) -> Result<u8, AppError> {
         Command::Report(r) => printing::report(&svc, r, &actor, out),
         Command::Printer(p) => printing::printer(&svc, p, &actor, out).await,
         Command::Recover => Ok(0),
+        Command::Settings(a) => {
+            let changes = [&a.store_code, &a.till_code, &a.time_zone];
+            let s = if changes.iter().any(|c| c.is_some()) {
+                svc.save_store_identity(
+                    &actor,
+                    a.store_code.as_deref(),
+                    a.till_code.as_deref(),
+                    a.time_zone.as_deref(),
+                )?
+            } else {
+                svc.store_settings()?
+            };
+            out.store_settings(&s);
+            Ok(0)
+        }
     }
 }
 

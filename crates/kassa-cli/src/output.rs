@@ -1,7 +1,7 @@
 //! How kassactl prints: plain sentences for people, or one JSON value per line with `--json`.
 
 use kassa_app::{OrderDetail, PaymentReport, RecoveryReport, RefundReport, TerminalView};
-use kassa_app::{PrinterConfig, PrinterStatus, PrinterTarget};
+use kassa_app::{PrinterConfig, PrinterStatus, PrinterTarget, StoreSettings};
 use kassa_core::{Phase, TerminalEvent};
 use kassa_ledger::{AuditEntry, AuditVerification, OrderSummary};
 use kassa_ledger::{PrintDocument, PrintJob, PrintJobState};
@@ -106,6 +106,22 @@ impl Out {
     }
 
     /// Terminals.
+    /// The store settings ids and reports use.
+    pub fn store_settings(&self, s: &StoreSettings) {
+        let v = serde_json::json!({
+            "name": s.name,
+            "currency": s.currency,
+            "store_code": s.store_code,
+            "till_code": s.till_code,
+            "time_zone": s.time_zone,
+        });
+        let text = format!(
+            "store {} ({})\nstore code {}\ntill code  {}\ntime zone  {}",
+            s.name, s.currency, s.store_code, s.till_code, s.time_zone
+        );
+        self.value(&v, &text);
+    }
+
     pub fn terminals(&self, list: &[TerminalView]) {
         if self.json {
             return print_json(&list);

@@ -14,7 +14,7 @@ pub mod terminal;
 pub use attempt::{AttemptMachine, AttemptState, IllegalTransition};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use events::{Countdown, EventSink, Instruction, NullSink, Phase, TerminalEvent, VecSink};
-pub use ids::{IdGen, RequestId};
+pub use ids::{IdCodes, IdGen, RequestId};
 pub use money::{Currency, Money, MoneyError};
 pub use order::{order_totals, OrderLine, OrderTotals, TaxRate};
 pub use secret::Secret;

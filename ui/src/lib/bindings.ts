@@ -304,7 +304,19 @@ currency: string,
 /**
  * Tax rates products can use; the first is the default for new products.
  */
-tax_rates: Array<TaxRateSetting>, };
+tax_rates: Array<TaxRateSetting>, 
+/**
+ * Store code in every request id: 1–4 letters or digits.
+ */
+store_code: string, 
+/**
+ * This till's code in every request id: 1–3 letters or digits, different on each till.
+ */
+till_code: string, 
+/**
+ * IANA time zone reports count calendar days in (`Asia/Seoul`, `Europe/Berlin`).
+ */
+time_zone: string, };
 
 /**
  * One product.

@@ -54,6 +54,9 @@ const status: AppStatus = {
     receipt_footer: "",
     currency: "KRW",
     tax_rates: [{ id: "vat", label: "VAT 10%", basis_points: 1000, inclusive: true }],
+    store_code: "KS",
+    till_code: "1",
+    time_zone: "Asia/Seoul",
   },
   terminals: [
     {
