@@ -178,12 +178,18 @@ async fn needs_manager_is_asked_again_and_the_terminal_settles_it() {
 
     // Nothing new yet: the attempt waits.
     let pass = r.svc.recheck_unresolved().await.unwrap();
-    assert_eq!(pass.needs_manager, [report.payment_request_id.clone()]);
+    assert_eq!(
+        pass.needs_manager,
+        std::slice::from_ref(&report.payment_request_id)
+    );
     // The terminal finally has the answer: the background pass settles it.
     r.term.then(Ask::Paid);
     r.clock.advance(kassa_app::RECHECK_INTERVAL);
     let pass = r.svc.recheck_unresolved().await.unwrap();
-    assert_eq!(pass.succeeded, [report.payment_request_id.clone()]);
+    assert_eq!(
+        pass.succeeded,
+        std::slice::from_ref(&report.payment_request_id)
+    );
     let last = r
         .svc
         .ledger()
@@ -260,13 +266,13 @@ async fn a_terminal_that_stays_unreachable_goes_to_a_manager_and_is_settled_when
     let pass = r.svc.recheck_unresolved().await.unwrap();
     assert_eq!(
         pass.needs_manager,
-        [rid.clone()],
+        std::slice::from_ref(&rid),
         "not settled on one answer"
     );
     r.clock.advance(kassa_app::RECHECK_INTERVAL);
     r.clock.advance(kassa_app::RECHECK_INTERVAL);
     let pass = r.svc.recheck_unresolved().await.unwrap();
-    assert_eq!(pass.failed, [rid.clone()]);
+    assert_eq!(pass.failed, std::slice::from_ref(&rid));
 }
 
 /// Leaves an attempt as a process that died mid-call leaves it: `awaiting`, its lease let go.
@@ -403,14 +409,22 @@ async fn a_second_service_leaves_a_running_sale_alone() {
     let other = open(&db, clock.clone(), 2);
     other.set_driver("t", term.clone());
     let report = other.recover_all().await.unwrap();
-    assert_eq!(report.running_elsewhere, [rid.clone()], "{report:?}");
+    assert_eq!(
+        report.running_elsewhere,
+        std::slice::from_ref(&rid),
+        "{report:?}"
+    );
     let err = other
         .recover_attempt(&other.ledger().attempt(&rid).unwrap().unwrap(), &NullSink)
         .await
         .unwrap_err();
     assert_eq!(err.code(), "conflict", "{err}");
     let pass = other.recheck_unresolved().await.unwrap();
-    assert_eq!(pass.running_elsewhere, [rid.clone()], "{pass:?}");
+    assert_eq!(
+        pass.running_elsewhere,
+        std::slice::from_ref(&rid),
+        "{pass:?}"
+    );
     assert_eq!(term.asked(), 0, "nobody asked the terminal about it");
 
     release.notify_one();
