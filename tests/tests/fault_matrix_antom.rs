@@ -107,6 +107,17 @@ const ROWS: &[Row] = &[
             Outcome::approved_after("mismatch"),
         )
     },
+    // The pay answer echoes neither request id nor amount: another sale's signed SUCCESS,
+    // played back while the terminal charged nothing, must be confirmed by inquiry and is not.
+    Row {
+        earlier_sale: true,
+        timing: &[GIVE_UP_SOON],
+        ..fault_row!(
+            "replayed approval of another payment (this one charged nothing)",
+            |r| sim(r).push(Behaviour::ReplayLastApproval),
+            Outcome::failed(Some("mismatch"), &["not charged", "no record"]),
+        )
+    },
     fault_row!(
         "replayed earlier decline (signed, names no request; this payment was charged)",
         |r| {
