@@ -228,7 +228,7 @@ crash_tests! {
     // step: what, where                                                     => N950        KICC            IOT Pay
     pay_after_attempt_commit: Pay Point("pay.after_attempt_commit")          => "refused"   "refused"       "refused";
     pay_after_sending_commit: Pay Point("pay.after_sending_commit")          => "failed"    "needs-manager" "failed";
-    pay_after_send: Pay Point("pay.after_send")                              => "failed"    "succeeded"     "failed";
+    pay_after_send: Pay Point("pay.after_send")                              => "failed"    "needs-manager" "failed";
     pay_in_flight: Pay InFlight                                              => "succeeded" "succeeded"     "succeeded";
     pay_after_answer: Pay Point("pay.after_answer")                          => "succeeded" "succeeded"     "succeeded";
     pay_after_outcome_commit: Pay Point("pay.after_outcome_commit")          => "succeeded" "succeeded"     "succeeded";
@@ -317,6 +317,10 @@ async fn a_re_pointed_terminal_is_refused_while_an_attempt_on_it_is_open() {
     let r = ctl.run(&["recover"]);
     assert_eq!(r.code, 4, "{:?} {}", r.lines, r.stderr);
 
+    let key = match &rig.sim {
+        Sim::Kicc(sim) => sim.pairing_key_file().display().to_string(),
+        other => panic!("not the KICC emulator: {other:?}"),
+    };
     let moved = ctl.run(&[
         "terminal",
         "add",
@@ -333,6 +337,8 @@ async fn a_re_pointed_terminal_is_refused_while_an_attempt_on_it_is_open() {
         "0788888",
         "--registration-no",
         "0216001234",
+        "--pairing-key",
+        &key,
     ]);
     assert_eq!(moved.code, 5, "{:?} {}", moved.lines, moved.stderr);
     let text = format!("{:?} {}", moved.lines, moved.stderr);
