@@ -444,6 +444,9 @@ async fn restart_with_an_attempt_left_in_sending_is_reconciled_at_start_up() {
         })
         .unwrap();
         l.transition("P1", Transition::DiagnosedOk).unwrap();
+        // The dead app's lease goes with it (its process is gone); this test process lives
+        // on, so it lets the lease go itself.
+        l.release("P1").unwrap();
     }
     // Any command that can start a payment reconciles first: the terminal has no record of
     // P1 and the window is spent, so it is settled as not charged, and the sale proceeds.
