@@ -444,8 +444,8 @@ async fn restart_with_an_attempt_left_in_sending_is_reconciled_at_start_up() {
         })
         .unwrap();
         l.transition("P1", Transition::DiagnosedOk).unwrap();
-        // The app that owned it is gone: a crash leaves a lease whose process no longer
-        // exists; this test process lives on, so its handle gives the lease up instead.
+        // The dead app's lease goes with it (its process is gone); this test process lives
+        // on, so it lets the lease go itself.
         l.release("P1").unwrap();
     }
     // Any command that can start a payment reconciles first: the terminal has no record of
