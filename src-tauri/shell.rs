@@ -127,12 +127,19 @@ async fn start(app: AppHandle) {
         Ok(report) => tracing::info!(
             examined = report.examined,
             needs_manager = report.needs_manager.len(),
+            running_elsewhere = report.running_elsewhere.len(),
+            errors = report.errors.len(),
             "start-up recovery done"
         ),
         Err(e) => tracing::error!(error = %e, "start-up recovery failed"),
     }
     state.set_recovering(false);
     let _ = app.emit(settings::STATUS_CHANGED, ());
+    // Attempts still unknown or waiting for a manager are asked about again for the app's
+    // whole life: a terminal that comes back later settles them itself.
+    tauri::async_runtime::spawn(async move {
+        svc.run_recovery_checks(std::future::pending()).await;
+    });
 }
 
 /// Starts the background printer for the life of the app; each job that ends tells the
