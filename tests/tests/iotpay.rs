@@ -551,7 +551,14 @@ async fn past_the_polling_window_an_unsettled_payment_waits_for_a_manager() {
         let detail = order_detail(c, &text(&out["order_id"]));
         assert_eq!(
             journal_events(&detail),
-            ["begin", "diagnosed_ok", "sent", "lost", "escalate"]
+            [
+                "begin",
+                "diagnosed_ok",
+                "sent",
+                "lost",
+                "terminal_answered",
+                "escalate"
+            ]
         );
         assert_eq!(
             detail["attempts"][0]["journal"][3]["detail"]["reason"]["kind"],

@@ -302,7 +302,8 @@ fn not_charged() -> Vec<NotCharged> {
             decline: None,
             words: &["busy", "try again", "Not charged"],
             device_failure: None,
-            last_event: "request_failed",
+            // The command line left (sent), the device refused it: failed, never delivered.
+            last_event: "not_delivered",
         },
     ]
 }

@@ -174,7 +174,8 @@ async fn a_sale_over_usb_is_switched_signed_encrypted_and_approved() {
     // Switched once with the seed's bytes; diagnosis and pay over the same link.
     assert_eq!(r.bus.control_log(r.device).len(), HANDSHAKE);
     assert!(r.bus.in_accessory_mode(r.device));
-    assert_eq!(r.usb.requests(), 2);
+    // Diagnosis, pay, and the inquiry that confirms an approval echoing neither id nor amount.
+    assert_eq!(r.usb.requests(), 3);
     assert_eq!(r.usb.rejected(), 0);
     r.stop().await;
 }

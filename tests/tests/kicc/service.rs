@@ -500,7 +500,7 @@ async fn a_busy_device_fails_the_attempt_unsent_and_a_new_one_pays() {
     assert!(a.reason.unwrap().contains("CommandDeviceBusy"));
     assert_eq!(
         journal(&r, &report.payment_request_id),
-        ["begin", "diagnosed_ok", "request_failed"]
+        ["begin", "diagnosed_ok", "sent", "not_delivered"]
     );
     assert!(r.sim.transactions().is_empty());
     let again = r
