@@ -52,6 +52,19 @@ fn rig(window: u64, poll: u64) -> Rig {
     }
 }
 
+/// A KICC bridge pairing key file (owner-only) in `dir`.
+fn pairing_key(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("bridge.key");
+    let key = kassa_kicc::PairingKey::generate().to_base32();
+    std::fs::write(&path, key.expose().as_bytes()).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    path
+}
+
 fn sale() -> SaleRequest {
     SaleRequest {
         terminal: Some("t".into()),
@@ -444,9 +457,11 @@ async fn a_terminal_changed_by_another_process_is_not_reached_through_a_stale_dr
     let clock = Arc::new(ManualClock::at(START));
     let a = open(&db, clock.clone(), 1);
     let b = open(&db, clock.clone(), 2);
+    let key = pairing_key(dir.path());
     let kicc = |host: &str| {
         serde_json::json!({"host": host, "port": 7800, "merchant_id": "M1",
-            "acquirer_terminal_id": "T1", "registration_no": "1234567890"})
+            "acquirer_terminal_id": "T1", "registration_no": "1234567890",
+            "pairing_key_file": key})
     };
     a.add_terminal("front", "kicc", kicc("192.0.2.10"), true, "lee")
         .unwrap();
@@ -468,9 +483,11 @@ async fn re_pointing_a_terminal_with_an_unresolved_attempt_is_refused() {
     let db = dir.path().join("kassa.db");
     let clock = Arc::new(ManualClock::at(START));
     let svc = open(&db, clock.clone(), 1);
+    let key = pairing_key(dir.path());
     let kicc = |host: &str| {
         serde_json::json!({"host": host, "port": 7800, "merchant_id": "M1",
-            "acquirer_terminal_id": "T1", "registration_no": "1234567890"})
+            "acquirer_terminal_id": "T1", "registration_no": "1234567890",
+            "pairing_key_file": key})
     };
     svc.add_terminal("t", "kicc", kicc("192.0.2.10"), true, "lee")
         .unwrap();
