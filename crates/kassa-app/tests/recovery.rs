@@ -65,6 +65,13 @@ fn pairing_key(dir: &Path) -> std::path::PathBuf {
     path
 }
 
+/// A KICC terminal's settings at `host`, authenticated with the key file `key`.
+fn kicc_settings(host: &str, key: &Path) -> serde_json::Value {
+    serde_json::json!({"host": host, "port": 7800, "merchant_id": "M1",
+        "acquirer_terminal_id": "T1", "registration_no": "1234567890",
+        "pairing_key_file": key})
+}
+
 fn sale() -> SaleRequest {
     SaleRequest {
         terminal: Some("t".into()),
@@ -458,11 +465,7 @@ async fn a_terminal_changed_by_another_process_is_not_reached_through_a_stale_dr
     let a = open(&db, clock.clone(), 1);
     let b = open(&db, clock.clone(), 2);
     let key = pairing_key(dir.path());
-    let kicc = |host: &str| {
-        serde_json::json!({"host": host, "port": 7800, "merchant_id": "M1",
-            "acquirer_terminal_id": "T1", "registration_no": "1234567890",
-            "pairing_key_file": key})
-    };
+    let kicc = |host: &str| kicc_settings(host, &key);
     a.add_terminal("front", "kicc", kicc("192.0.2.10"), true, "lee")
         .unwrap();
     let before = a.driver("front").unwrap();
@@ -484,11 +487,7 @@ async fn re_pointing_a_terminal_with_an_unresolved_attempt_is_refused() {
     let clock = Arc::new(ManualClock::at(START));
     let svc = open(&db, clock.clone(), 1);
     let key = pairing_key(dir.path());
-    let kicc = |host: &str| {
-        serde_json::json!({"host": host, "port": 7800, "merchant_id": "M1",
-            "acquirer_terminal_id": "T1", "registration_no": "1234567890",
-            "pairing_key_file": key})
-    };
+    let kicc = |host: &str| kicc_settings(host, &key);
     svc.add_terminal("t", "kicc", kicc("192.0.2.10"), true, "lee")
         .unwrap();
     interrupted(&svc, "O1", "P1", 5000);
