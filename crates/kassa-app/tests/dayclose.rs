@@ -8,38 +8,10 @@ mod common;
 
 use common::*;
 use kassa_app::dayclose::CONFIRMED_BY_MANAGER;
-use kassa_app::{OpenOptions, Operator, Role, Service};
-use kassa_core::ids::SeqEntropy;
-use kassa_core::{ManualClock, Secret};
+use kassa_app::Operator;
 use kassa_ledger::Transition;
 use kassa_receipt::Document;
 use std::sync::Arc;
-
-fn manager(r: &Rig) -> Operator {
-    r.svc
-        .seed_accounts(&[("Mina", Role::Manager, "1234")])
-        .unwrap();
-    r.svc
-        .sign_in("u1", &Secret::new("1234".to_string()))
-        .unwrap()
-}
-
-/// Another till process on the same ledger file whose clock says `at`.
-fn till_at(r: &Rig, at: &str) -> Rig {
-    let clock = Arc::new(ManualClock::at(at));
-    let svc = Service::open(OpenOptions {
-        db_path: r.dir.path().join("kassa.db"),
-        clock: clock.clone(),
-        entropy: Arc::new(SeqEntropy::new(99)),
-        store_code: "ST01".into(),
-    })
-    .unwrap();
-    Rig {
-        svc,
-        clock,
-        dir: tempfile::tempdir().unwrap(),
-    }
-}
 
 #[test]
 fn a_sale_recorded_with_a_clock_set_back_lands_in_the_next_close() {

@@ -6,36 +6,7 @@
 mod common;
 
 use common::*;
-use kassa_app::{CartInput, CartLineInput, OpenOptions, Operator, Product, Role, Service};
-use kassa_core::ids::SeqEntropy;
-use kassa_core::{ManualClock, Secret};
-use std::sync::Arc;
-
-fn manager(r: &Rig) -> Operator {
-    r.svc
-        .seed_accounts(&[("Mina", Role::Manager, "1234")])
-        .unwrap();
-    r.svc
-        .sign_in("u1", &Secret::new("1234".to_string()))
-        .unwrap()
-}
-
-/// Another process on the same ledger file whose clock says `at`.
-fn till_at(r: &Rig, at: &str) -> Rig {
-    let clock = Arc::new(ManualClock::at(at));
-    let svc = Service::open(OpenOptions {
-        db_path: r.dir.path().join("kassa.db"),
-        clock: clock.clone(),
-        entropy: Arc::new(SeqEntropy::new(99)),
-        store_code: "ST01".into(),
-    })
-    .unwrap();
-    Rig {
-        svc,
-        clock,
-        dir: tempfile::tempdir().unwrap(),
-    }
-}
+use kassa_app::{CartInput, CartLineInput, Product};
 
 #[test]
 fn ids_carry_the_saved_store_and_till_codes() {

@@ -5,11 +5,11 @@
 // Test helpers may fail loudly: a failed set-up should stop the test.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use kassa_app::{OpenOptions, Service, StoreSettings};
+use kassa_app::{OpenOptions, Operator, Role, Service, StoreSettings};
 use kassa_core::ids::SeqEntropy;
 use kassa_core::{
     Approval, CardReceipt, Currency, ManualClock, Money, OrderLine, RefundApproval, RequestId,
-    TaxRate, UnknownReason,
+    Secret, TaxRate, UnknownReason,
 };
 use kassa_ledger::{NewOrder, NewPaymentAttempt, NewRefundAttempt, Transition};
 use std::sync::Arc;
@@ -44,6 +44,33 @@ pub fn rig() -> Rig {
         .set_setting("store", &serde_json::to_value(store).unwrap())
         .unwrap();
     Rig { svc, clock, dir }
+}
+
+/// The manager "Mina" (PIN 1234), seeded and signed in.
+pub fn manager(r: &Rig) -> Operator {
+    r.svc
+        .seed_accounts(&[("Mina", Role::Manager, "1234")])
+        .unwrap();
+    r.svc
+        .sign_in("u1", &Secret::new("1234".to_string()))
+        .unwrap()
+}
+
+/// Another till process on the same ledger file whose clock says `at`.
+pub fn till_at(r: &Rig, at: &str) -> Rig {
+    let clock = Arc::new(ManualClock::at(at));
+    let svc = Service::open(OpenOptions {
+        db_path: r.dir.path().join("kassa.db"),
+        clock: clock.clone(),
+        entropy: Arc::new(SeqEntropy::new(99)),
+        store_code: "ST01".into(),
+    })
+    .unwrap();
+    Rig {
+        svc,
+        clock,
+        dir: tempfile::tempdir().unwrap(),
+    }
 }
 
 pub fn krw(minor: i64) -> Money {
