@@ -72,6 +72,11 @@ fn kicc_settings(host: &str, key: &Path) -> serde_json::Value {
         "pairing_key_file": key})
 }
 
+/// The attempt `request_id` as the ledger has it now.
+fn attempt(r: &Rig, request_id: &str) -> kassa_ledger::Attempt {
+    r.svc.ledger().attempt(request_id).unwrap().unwrap()
+}
+
 fn sale() -> SaleRequest {
     SaleRequest {
         terminal: Some("t".into()),
@@ -100,12 +105,7 @@ async fn a_call_held_150_s_still_gets_a_whole_window_of_inquiries() {
     r.term.then(Ask::Pending);
     let report = r.svc.sale(sale(), &NullSink).await.unwrap();
     assert_eq!(report.status, AttemptState::NeedsManager);
-    let a = r
-        .svc
-        .ledger()
-        .attempt(&report.payment_request_id)
-        .unwrap()
-        .unwrap();
+    let a = attempt(&r, &report.payment_request_id);
     let sent = a.sent_at.clone().unwrap();
     let unknown = a.unknown_since.clone().unwrap();
     assert_eq!(
@@ -125,12 +125,7 @@ async fn a_request_refused_after_sent_fails_and_the_order_can_be_paid_again() {
     r.term.pay(Pay::SentThenRefused);
     let first = r.svc.sale(sale(), &NullSink).await.unwrap();
     assert_eq!(first.status, AttemptState::Failed, "{}", first.message);
-    let a = r
-        .svc
-        .ledger()
-        .attempt(&first.payment_request_id)
-        .unwrap()
-        .unwrap();
+    let a = attempt(&r, &first.payment_request_id);
     assert!(a.sent_at.is_some(), "awaiting was recorded at sent()");
     let journal = r.svc.ledger().journal(&a.request_id).unwrap();
     let last = journal.last().unwrap();
@@ -157,12 +152,7 @@ async fn an_event_before_a_refused_connection_marks_nothing() {
     r.term.pay(Pay::EventThenRefused);
     let first = r.svc.sale(sale(), &NullSink).await.unwrap();
     assert_eq!(first.status, AttemptState::Failed, "{}", first.message);
-    let a = r
-        .svc
-        .ledger()
-        .attempt(&first.payment_request_id)
-        .unwrap()
-        .unwrap();
+    let a = attempt(&r, &first.payment_request_id);
     assert_eq!(a.sent_at, None, "an event is not the sent moment");
     let last = r
         .svc
@@ -231,12 +221,7 @@ async fn asking_again_from_the_window_reaches_an_attempt_that_waits_for_a_manage
     assert_eq!(report.status, AttemptState::NeedsManager);
     let before = r.term.asked();
     r.term.then(Ask::Declined);
-    let a = r
-        .svc
-        .ledger()
-        .attempt(&report.payment_request_id)
-        .unwrap()
-        .unwrap();
+    let a = attempt(&r, &report.payment_request_id);
     let end = r.svc.recover_attempt(&a, &NullSink).await.unwrap();
     assert_eq!(r.term.asked(), before + 1, "asked once more");
     assert_eq!(end.state, AttemptState::Failed);
@@ -253,12 +238,7 @@ async fn an_unreachable_terminal_does_not_spend_the_window() {
     r.term.then(Ask::NotFound);
     let report = r.svc.sale(sale(), &NullSink).await.unwrap();
     assert_eq!(report.status, AttemptState::Failed, "{}", report.message);
-    let a = r
-        .svc
-        .ledger()
-        .attempt(&report.payment_request_id)
-        .unwrap()
-        .unwrap();
+    let a = attempt(&r, &report.payment_request_id);
     let unknown = a.unknown_since.clone().unwrap();
     let answered = a.answered_since.clone().unwrap();
     assert_eq!(
